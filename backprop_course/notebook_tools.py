@@ -38,9 +38,7 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
     try:
         from nbclient import NotebookClient
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise SystemExit(
-            'executing notebooks needs nbclient: python -m pip install -e ".[jupyter]"'
-        ) from err
+        raise SystemExit('executing notebooks needs nbclient: python -m pip install -e ".[jupyter]"') from err
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     client = NotebookClient(
