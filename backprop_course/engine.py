@@ -36,6 +36,7 @@ __all__ = [
     "TrainingDivergedError",
     "Value",
     "custom_backward_rules",
+    "from_local_rule",
     "topological_order",
 ]
 
@@ -442,3 +443,64 @@ def custom_backward_rules(rules: Mapping[str, BackwardRule]) -> Iterator[None]:
         yield
     finally:
         BACKWARD_RULES.update(saved)
+
+
+def from_local_rule(local_rule: Callable[..., object], arity: int) -> BackwardRule:
+    """Turn a float-level local rule into a node-level rule for :func:`custom_backward_rules`.
+
+    A *local rule* works on plain floats, ``local_rule(*inputs, out, dout)``, and
+    returns the gradient w.r.t. each input: a float for a unary op, ``(da, db)`` for
+    a binary one (hw1's ``mul_backward(a, b, out, dout) -> (a_grad, b_grad)``). The
+    node-level rule reads the inputs from ``out``'s children, calls the local rule
+    and *adds* each gradient to the child's ``grad`` (``+=``: a node used twice
+    receives gradient along both paths).
+
+    ``a ** n`` with a fixed number ``n`` is the one binary op whose second input is
+    not a node: ``n`` sits in ``out._aux``. Its local rule takes ``(a, n, out, dout)``
+    (``arity=2``) and returns only ``da``.
+
+    Args:
+        local_rule: the float-level rule.
+        arity: how many inputs it takes before ``out, dout`` (1 or 2).
+
+    Example:
+        >>> def mul_backward(a, b, out, dout):
+        ...     return b * dout, a * dout
+        >>> x, y = Value(2.0), Value(3.0)
+        >>> with custom_backward_rules({"*": from_local_rule(mul_backward, 2)}):
+        ...     (x * y).backward()
+        >>> x.grad, y.grad
+        (3.0, 2.0)
+    """
+    if isinstance(arity, bool) or arity not in (1, 2):
+        raise ValueError(f"arity must be 1 (unary op) or 2 (binary op), got {arity!r}")
+    if not callable(local_rule):
+        raise TypeError(f"local_rule must be a function, got {type(local_rule).__name__} {local_rule!r}")
+    name = getattr(local_rule, "__name__", repr(local_rule))
+
+    def rule(out: Value) -> None:
+        children = out._prev
+        inputs = [c.data for c in children]
+        if len(children) == 1 and arity == 2:
+            inputs.append(out._aux)  # a ** n: the fixed exponent n is no node, it gets no gradient
+        elif len(children) != arity:
+            raise ValueError(
+                f"{name} takes {arity} input(s) but the {out._op!r} node has {len(children)} children; "
+                "plug it in for an op with that many inputs"
+            )
+        grads = local_rule(*inputs, out.data, out.grad)
+        if len(children) == 1:
+            if isinstance(grads, (tuple, list)):
+                raise TypeError(
+                    f"{name} must return one number (the gradient w.r.t. its input a), got a "
+                    f"{type(grads).__name__} of length {len(grads)}"
+                )
+            grads = (grads,)
+        elif not isinstance(grads, (tuple, list)) or len(grads) != 2:
+            raise TypeError(f"{name} must return a pair (da, db), got {type(grads).__name__} {grads!r}")
+        for child, g in zip(children, grads):
+            child.grad += _check_number(g, f"the gradient returned by {name}")
+
+    rule.__name__ = f"node_rule_{name}"
+    rule.__doc__ = f"Node-level backward rule applying the local rule {name}."
+    return rule
