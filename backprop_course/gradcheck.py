@@ -19,9 +19,9 @@ as ReLU's 0), above 1e-2 is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -32,6 +32,7 @@ __all__ = [
     "GradCheckReport",
     "check_array_gradient",
     "check_gradients",
+    "check_layer_gradients",
     "numerical_derivative",
     "numerical_gradient",
     "numerical_gradient_array",
@@ -235,3 +236,60 @@ def check_array_gradient(
     n = np.array([numeric_full[i] for i in indices])
     labels = [f"{name}[{', '.join(map(str, i))}]" for i in indices]
     return GradCheckReport(labels, a, n, _elementwise_rel_error(a, n), tol)
+
+
+def check_layer_gradients(
+    forward: Callable[..., tuple[Any, Any]],
+    backward: Callable[[Any, Any], Any],
+    inputs: Sequence[np.ndarray] | Mapping[str, np.ndarray],
+    h: float = 1e-5,
+    tol: float = 1e-7,
+    num_checks: int | None = None,
+    seed: SeedLike = 0,
+) -> dict[str, GradCheckReport]:
+    """Check a CS231n-style layer pair with a random upstream gradient.
+
+    Runs ``out, cache = forward(*inputs)``, draws ``dout`` ~ N(0, 1) of ``out``'s shape (a
+    float when ``out`` is a scalar loss), calls ``backward(dout, cache)`` and checks its
+    i-th gradient against central differences of :math:`\\sum(\\mathrm{forward}(\\ldots) \\odot dout)`
+    w.r.t. the i-th input (:func:`check_array_gradient`). Inputs after the gradients
+    ``backward`` returns (e.g. the labels of a loss) are held fixed.
+
+    Args:
+        forward: e.g. :func:`backprop_course.layers.linear_forward`.
+        backward: its pair, e.g. :func:`backprop_course.layers.linear_backward`.
+        inputs: the arguments of ``forward``, positional; a mapping also names them.
+        h, tol, num_checks, seed: as :func:`check_array_gradient`; ``seed`` also draws ``dout``.
+
+    Returns:
+        One :class:`GradCheckReport` per checked input, by name (``x0, x1, ...`` for a sequence).
+
+    Example:
+        >>> from backprop_course import layers
+        >>> rng = np.random.default_rng(0)
+        >>> reports = check_layer_gradients(layers.linear_forward, layers.linear_backward,
+        ...     {"x": rng.normal(size=(4, 3)), "W": rng.normal(size=(2, 3)), "b": rng.normal(size=2)})
+        >>> all(reports.values())
+        True
+    """
+    if isinstance(inputs, Mapping):
+        names, args = list(inputs), list(inputs.values())
+    else:
+        args = list(inputs)
+        names = [f"x{i}" for i in range(len(args))]
+    out, cache = forward(*args)
+    rng = as_generator(seed)
+    out_arr = np.asarray(out, dtype=np.float64)
+    dout: Any = rng.normal(size=out_arr.shape) if out_arr.shape else float(rng.normal())
+    grads = backward(dout, cache)
+    grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+    if len(grads) > len(args):
+        raise ValueError(f"backward returned {len(grads)} gradients but forward takes only {len(args)} inputs")
+    reports: dict[str, GradCheckReport] = {}
+    for i, grad in enumerate(grads):
+
+        def f(x: np.ndarray, i: int = i) -> np.ndarray:
+            return np.asarray(forward(*args[:i], x, *args[i + 1 :])[0], dtype=np.float64)
+
+        reports[names[i]] = check_array_gradient(f, args[i], grad, np.asarray(dout), names[i], h, tol, num_checks, seed)
+    return reports
