@@ -79,6 +79,13 @@ def _check_number(x: object, what: str) -> float:
     return float(x)
 
 
+def _too_large(expression: str) -> str:
+    return (
+        f"{expression} is too large for a float64. Numbers this large usually mean training "
+        "diverged: try a smaller learning rate."
+    )
+
+
 def _as_value(x: Value | float, op: str) -> Value:
     if isinstance(x, Value):
         return x
@@ -117,25 +124,14 @@ class Value:
         self._aux = 0.0
         self.label = label
 
-    @classmethod
-    def _node(cls, data: float, prev: tuple[Value, ...], op: str) -> Value:
-        """Make an interior node. Skips __init__'s checks: ``data`` is a float we computed."""
-        out = cls.__new__(cls)
-        out.data = data
-        out.grad = 0.0
-        out._prev = prev
-        out._op = op
-        out._aux = 0.0
-        out.label = ""
-        return out
-
     # ------------------------------------------------------------------ ops
     # Each op: the forward (a method), then its backward rule. In every rule,
     # `out` is the node the op produced and out.grad is dL/d(out).
 
     def __add__(self, other: Value | float) -> Value:
-        other = _as_value(other, "+")
-        return Value._node(self.data + other.data, (self, other), "+")
+        if not isinstance(other, Value):
+            other = _as_value(other, "+")
+        return _node(self.data + other.data, (self, other), "+")
 
     @staticmethod
     @_rule("+")
@@ -146,8 +142,9 @@ class Value:
         b.grad += out.grad
 
     def __mul__(self, other: Value | float) -> Value:
-        other = _as_value(other, "*")
-        return Value._node(self.data * other.data, (self, other), "*")
+        if not isinstance(other, Value):
+            other = _as_value(other, "*")
+        return _node(self.data * other.data, (self, other), "*")
 
     @staticmethod
     @_rule("*")
@@ -158,14 +155,15 @@ class Value:
         b.grad += a.data * out.grad
 
     def __truediv__(self, other: Value | float) -> Value:
-        other = _as_value(other, "/")
+        if not isinstance(other, Value):
+            other = _as_value(other, "/")
         if other.data == 0.0:
             raise ZeroDivisionError(
                 f"division by a Value that is zero: {self.data!r} / 0.0. "
                 "If this is a mean over an empty list, check the list is not empty; "
                 "if it is a normaliser, add a small epsilon."
             )
-        return Value._node(self.data / other.data, (self, other), "/")
+        return _node(self.data / other.data, (self, other), "/")
 
     @staticmethod
     @_rule("/")
@@ -183,7 +181,10 @@ class Value:
                     "its derivative d/db = a**b * log(a) is not real for a <= 0. "
                     "If the exponent is a fixed number, pass a float instead of a Value."
                 )
-            return Value._node(self.data**exponent.data, (self, exponent), "pow")
+            try:
+                return _node(self.data**exponent.data, (self, exponent), "pow")
+            except OverflowError:
+                raise OverflowError(_too_large(f"{self.data!r} ** {exponent.data!r}")) from None
         n = _check_number(exponent, "the exponent of '**'")
         if self.data == 0.0 and n < 0:
             raise ZeroDivisionError(f"0.0 ** {n!r}: a negative power of zero is undefined.")
@@ -192,7 +193,10 @@ class Value:
                 f"{self.data!r} ** {n!r}: a negative base with a fractional exponent is "
                 "not a real number. Use an integer exponent, or make the base positive."
             )
-        out = Value._node(self.data**n, (self,), "**")
+        try:
+            out = _node(self.data**n, (self,), "**")
+        except OverflowError:
+            raise OverflowError(_too_large(f"{self.data!r} ** {n!r}")) from None
         out._aux = n
         return out
 
@@ -214,12 +218,9 @@ class Value:
 
     def exp(self) -> Value:
         try:
-            return Value._node(math.exp(self.data), (self,), "exp")
+            return _node(math.exp(self.data), (self,), "exp")
         except OverflowError:
-            raise OverflowError(
-                f"exp({self.data!r}) is too large for a float64. Inputs this large usually mean "
-                "training diverged: try a smaller learning rate."
-            ) from None
+            raise OverflowError(_too_large(f"exp({self.data!r})")) from None
 
     @staticmethod
     @_rule("exp")
@@ -235,7 +236,7 @@ class Value:
                 "For a probability p that can reach 0, compute the loss from logits "
                 "(e.g. losses.binary_cross_entropy) or use log(p + 1e-12)."
             )
-        return Value._node(math.log(self.data), (self,), "log")
+        return _node(math.log(self.data), (self,), "log")
 
     @staticmethod
     @_rule("log")
@@ -245,7 +246,7 @@ class Value:
         a.grad += out.grad / a.data
 
     def tanh(self) -> Value:
-        return Value._node(math.tanh(self.data), (self,), "tanh")
+        return _node(math.tanh(self.data), (self,), "tanh")
 
     @staticmethod
     @_rule("tanh")
@@ -262,7 +263,7 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return Value._node(s, (self,), "sigmoid")
+        return _node(s, (self,), "sigmoid")
 
     @staticmethod
     @_rule("sigmoid")
@@ -272,7 +273,7 @@ class Value:
         a.grad += out.data * (1.0 - out.data) * out.grad
 
     def relu(self) -> Value:
-        return Value._node(self.data if self.data > 0.0 else 0.0, (self,), "relu")
+        return _node(self.data if self.data > 0.0 else 0.0, (self,), "relu")
 
     @staticmethod
     @_rule("relu")
@@ -288,7 +289,7 @@ class Value:
         prev = tuple(_as_value(v, "sum") for v in values)
         if not prev:
             raise ValueError("Value.sum() needs at least one value, got an empty sequence.")
-        return Value._node(math.fsum(v.data for v in prev), prev, "sum")
+        return _node(math.fsum(v.data for v in prev), prev, "sum")
 
     @staticmethod
     @_rule("sum")
@@ -307,13 +308,21 @@ class Value:
         n = len(weights)
         if len(inputs) != n:
             raise ValueError(f"Value.dot needs as many weights as inputs, got {n} weights and {len(inputs)} inputs.")
-        xs = tuple(x if isinstance(x, Value) else _as_value(x, "dot") for x in inputs)
         ws = tuple(weights)
+        xs = tuple(inputs)
         total = 0.0 if bias is None else bias.data
-        for w, x in zip(ws, xs):
-            total += w.data * x.data
+        try:
+            for w, x in zip(ws, xs):
+                total += w.data * x.data
+        except (AttributeError, TypeError):  # rare path: plain numbers among the inputs, or non-Value weights
+            if not all(isinstance(w, Value) for w in ws):
+                raise TypeError("Value.dot needs weights that are Values (the parameters to train)") from None
+            xs = tuple(_as_value(x, "dot") for x in xs)
+            total = 0.0 if bias is None else bias.data
+            for w, x in zip(ws, xs):
+                total += w.data * x.data
         prev = ws + xs if bias is None else ws + xs + (bias,)
-        return Value._node(total, prev, "dot")
+        return _node(total, prev, "dot")
 
     @staticmethod
     @_rule("dot")
@@ -392,6 +401,21 @@ class Value:
     def children(self) -> tuple[Value, ...]:
         """The nodes this one was computed from (empty for a leaf)."""
         return self._prev
+
+
+_new = object.__new__
+
+
+def _node(data: float, prev: tuple[Value, ...], op: str) -> Value:
+    """Make an interior node. Skips __init__'s checks: ``data`` is a float an op computed."""
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out._prev = prev
+    out._op = op
+    out._aux = 0.0
+    out.label = ""
+    return out
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -123,8 +123,7 @@ class Neuron(Module):
         bias: float | None = None,
     ) -> None:
         _check_size(nin, "nin")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+        _check_activation(activation)
         if weights is None:
             W, b = init_weights(init, nin, 1, as_generator(seed), scale)
             weights, bias = W[0].tolist(), float(b[0]) if bias is None else bias
@@ -168,6 +167,7 @@ class Layer(Module):
     ) -> None:
         _check_size(nin, "nin")
         _check_size(nout, "nout")
+        _check_activation(activation)
         W, b = init_weights(init, nin, nout, as_generator(seed), scale)
         self.neurons = [Neuron(nin, activation, weights=W[i].tolist(), bias=float(b[i])) for i in range(nout)]
         self.nin = nin
@@ -223,6 +223,8 @@ class MLP(Module):
         _check_size(nin, "nin")
         if isinstance(nouts, int) or len(nouts) == 0:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1]; got {nouts!r}")
+        _check_activation(activation)
+        _check_activation(output_activation)
         rng = as_generator(seed)
         sizes = [nin, *nouts]
         self.layers = [
@@ -271,3 +273,8 @@ class MLP(Module):
 def _check_size(n: object, name: str) -> None:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
+
+
+def _check_activation(name: object) -> None:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")

@@ -177,21 +177,21 @@ def train(
     rows = X.tolist()
     for step in range(steps):
         idx = range(n) if batch_size is None else rng.choice(n, size=batch_size, replace=False).tolist()
-        outputs = [model(rows[i]) for i in idx]
-        yb = y[list(idx)]
-        total = _loss(loss, outputs, yb)
-        if l2:
-            total = total + losses.l2_penalty(params, l2)
-        history.loss.append(total.data)
-        history.accuracy.append(accuracy(outputs, yb, loss))
-        history.lr.append(opt.current_lr())
-        opt.zero_grad()
         try:
+            outputs = [model(rows[i]) for i in idx]
+            yb = y[list(idx)]
+            total = _loss(loss, outputs, yb)
+            if l2:
+                total = total + losses.l2_penalty(params, l2)
+            history.loss.append(total.data)
+            history.accuracy.append(accuracy(outputs, yb, loss))
+            history.lr.append(opt.current_lr())
+            opt.zero_grad()
             total.backward()
-        except TrainingDivergedError as err:
+        except (OverflowError, TrainingDivergedError) as err:
             raise TrainingDivergedError(
-                f"training diverged at step {step}: the loss is {total.data!r}. "
-                f"The learning rate {opt.current_lr():g} is probably too large; try a smaller one."
+                f"training diverged at step {step}: {err} The learning rate {opt.current_lr():g} "
+                "is probably too large; try a smaller one."
             ) from err
         opt.step()
         if callback is not None and callback(step, model, history) is True:
