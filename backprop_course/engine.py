@@ -30,6 +30,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import cast
 
 __all__ = [
     "BACKWARD_RULES",
@@ -309,7 +310,8 @@ class Value:
         if len(inputs) != n:
             raise ValueError(f"Value.dot needs as many weights as inputs, got {n} weights and {len(inputs)} inputs.")
         ws = tuple(weights)
-        xs = tuple(inputs)
+        # Fast path: inputs are Values already (a Layer wraps them once); checked by the except below.
+        xs = cast(tuple[Value, ...], tuple(inputs))
         total = 0.0 if bias is None else bias.data
         try:
             for w, x in zip(ws, xs):

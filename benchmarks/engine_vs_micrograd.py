@@ -164,7 +164,7 @@ def main() -> None:
     assert MicroMLP  # imported to show the package is the real micrograd
 
     def row(name: str, micro: float, ours: float, ratio: str) -> None:
-        print(f"{name:38}{micro:12.1f}{ours:12.1f}{ratio:>14}")
+        print(f"{name:38}{micro:12.1f}{ours:12.1f}  {ratio}")
 
     print(f"{'':38}{'micrograd':>12}{'ours':>12}{'ratio':>14}")
     row("time/step, binary-op graph (ms)", micro_t * 1e3, ours_bin_t * 1e3, f"{micro_t / ours_bin_t:.1f}x faster")
