@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, notebook_tools
+from . import __version__, exercises, notebook_tools
 
 #: modules that contribute subcommands, in the order ``--help`` lists them
-SUBCOMMAND_MODULES = [notebook_tools]
+SUBCOMMAND_MODULES = [notebook_tools, exercises]
 
 
 def build_parser() -> argparse.ArgumentParser:
