@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
 from .engine import Value
+from .matrix_mlp import MatrixMLP
 from .nn import MLP
 
 __all__ = [
@@ -175,15 +176,7 @@ def predict_scores(model: MLP | Callable[[np.ndarray], np.ndarray], points: np.n
     points = np.asarray(points, dtype=np.float64)
     if not isinstance(model, MLP):
         return np.asarray(model(points), dtype=np.float64)
-    numpy_activation: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-        "relu": lambda z: np.maximum(z, 0.0),
-        "tanh": np.tanh,
-        "linear": lambda z: z,
-        "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
-    }
-    out = points
-    for layer, (W, b) in zip(model.layers, model.weights()):
-        out = numpy_activation[layer.activation](out @ W.T + b)
+    out = MatrixMLP.from_scalar(model)(points)
     return out[:, 0] if out.shape[1] == 1 else out
 
 
