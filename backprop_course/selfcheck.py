@@ -889,8 +889,8 @@ def evaluate_rules_in_engine(rules: Mapping[str, LocalRule], point: tuple[float,
         return Feedback(
             exercise,
             True,
-            f"with your rules for {ops}, backward() gives ∂f/∂a = {_fmt(yours[0])} and ∂f/∂b = {_fmt(yours[1])}, "
-            "the same as the built-in rules.",
+            f"with your rules for {ops}, backward() gives the same gradients as the built-in rules: "
+            f"∂f/∂a = {_fmt(yours[0])}, ∂f/∂b = {_fmt(yours[1])}.",
             (where,),
         )
     culprits = []
