@@ -15,13 +15,17 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from . import data
-from .plots import CLASS_COLORS
+from .nn import INITS, MLP, init_weights
+from .optim import History, train
+from .plots import CLASS_COLORS, plot_decision_boundary, plot_landscape_1d, predict_scores
 
 __all__: list[str] = [
     # notebooks 01-03
@@ -36,6 +40,26 @@ __all__: list[str] = [
     "nudge_explorer",
     "plot_neuron",
     "plot_nudge",
+    # notebooks 04-06
+    "ActivationStats",
+    "activation_statistics",
+    "bce_and_accuracy",
+    "count_distinct_units",
+    "hidden_unit_outputs",
+    "init_explorer",
+    "init_scale_explorer",
+    "learning_rate_explorer",
+    "learning_rate_regime",
+    "plot_activation_statistics",
+    "plot_hidden_units",
+    "plot_hidden_weights",
+    "plot_learning_rate",
+    "quadratic_descent",
+    "quadratic_loss",
+    "symmetry_figure",
+    "train_xor",
+    "xor_explorer",
+    "xor_hidden_units_figure",
 ]
 
 # ----------------------------------------------------------------------------
@@ -341,6 +365,549 @@ def neuron_explorer() -> object:
 
 # ----------------------------------------------------------------------------
 # Notebooks 04-06 (gradient descent, XOR, symmetry breaking)
+
+
+def _show_png(fig: Figure) -> None:
+    """Show ``fig`` as a bare PNG (no text repr) in the current output, then close it.
+
+    Inside an explorer this output belongs to the widget. Tools that do not route widget
+    output (nbval) see it as a cell output; with no ``text/plain`` part, nbval (which
+    never compares images) still matches the stored cell.
+    """
+    import base64
+    import io
+
+    from IPython.display import display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    display({"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}, raw=True)
+
+
+def _positive(x: float, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    return float(x)
+
+
+def _count(n: int, name: str, minimum: int = 0) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def quadratic_loss(w: float | np.ndarray, curvature: float = 40.0, minimum: float = 2.0) -> float | np.ndarray:
+    """The 1-D quadratic :math:`f(w) = \\tfrac{L}{2}(w - w^*)^2`, with curvature :math:`f''(w) = L`."""
+    return 0.5 * curvature * (np.asarray(w, dtype=np.float64) - minimum) ** 2
+
+
+def quadratic_descent(
+    lr: float, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
+) -> np.ndarray:
+    """Run gradient descent on :math:`f(w) = \\tfrac{L}{2}(w - w^*)^2` and return the iterates.
+
+    The gradient is :math:`f'(w) = L(w - w^*)`, so one step
+    :math:`w_{t+1} = w_t - \\eta f'(w_t)` gives
+
+    .. math::
+
+        w_{t+1} - w^* = (1 - \\eta L)(w_t - w^*), \\qquad w_t - w^* = (1 - \\eta L)^t (w_0 - w^*).
+
+    The distance to the minimum shrinks when :math:`|1 - \\eta L| < 1`, that is when
+    :math:`0 < \\eta < 2/L`; it grows (training diverges) when :math:`\\eta > 2/L`.
+
+    Args:
+        lr: the learning rate :math:`\\eta > 0`.
+        curvature: :math:`L = f'' > 0`.
+        w0: the starting point.
+        minimum: :math:`w^*`, where the loss is 0.
+        steps: number of updates.
+
+    Returns:
+        ``steps + 1`` iterates :math:`w_0, \\dots, w_{\\text{steps}}` (float64; ``inf`` or
+        ``nan`` once a diverging run has left the float64 range).
+    """
+    lr = _positive(lr, "lr")
+    curvature = _positive(curvature, "curvature")
+    steps = _count(steps, "steps")
+    path = np.empty(steps + 1)
+    w, w_star = float(w0), float(minimum)
+    path[0] = w
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            grad = curvature * (w - w_star)
+            w = w - lr * grad
+            path[t] = w
+    return path
+
+
+def learning_rate_regime(lr: float, curvature: float) -> str:
+    """What gradient descent does on a quadratic of curvature ``L`` with learning rate ``lr``.
+
+    With :math:`r = 1 - \\eta L` (the factor the distance to the minimum is multiplied by
+    each step): ``"converges in one step"`` (:math:`r = 0`), ``"converges"``
+    (:math:`0 < r < 1`), ``"converges, oscillating"`` (:math:`-1 < r < 0`),
+    ``"oscillates forever"`` (:math:`r = -1`, i.e. :math:`\\eta = 2/L`), ``"diverges"``
+    (:math:`r < -1`, i.e. :math:`\\eta > 2/L`).
+    """
+    x = _positive(lr, "lr") * _positive(curvature, "curvature")
+    if math.isclose(x, 1.0, rel_tol=1e-12):
+        return "converges in one step"
+    if math.isclose(x, 2.0, rel_tol=1e-12):
+        return "oscillates forever"
+    if x < 1.0:
+        return "converges"
+    if x < 2.0:
+        return "converges, oscillating"
+    return "diverges"
+
+
+def plot_learning_rate(
+    lr: float = 0.01, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
+) -> Figure:
+    """Gradient descent on :math:`\\tfrac{L}{2}(w - w^*)^2` with learning rate ``lr``.
+
+    Left: the loss and the descent path (points that leave the window are off the
+    picture: the run is diverging). Right: the loss per step on a log scale: a line
+    going down is convergence, a line going up divergence.
+    """
+    path = quadratic_descent(lr, curvature, w0, minimum, steps)
+    regime = learning_rate_regime(lr, curvature)
+    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11.0, 3.8))
+    half = max(1.0, 1.5 * abs(w0 - minimum))
+    lo, hi = minimum - half, minimum + half
+    plot_landscape_1d(lambda w: float(quadratic_loss(w, curvature, minimum)), lo, hi, path=path.tolist(), ax=ax)
+    ax.set_xlim(lo, hi)
+    top = float(quadratic_loss(lo, curvature, minimum))
+    ax.set_ylim(-0.05 * top, 1.1 * top)
+    ax.set_title(f"lr = {lr:.3g}, lr·L = {lr * curvature:.3g}: {regime}")
+    if not np.all((path >= lo) & (path <= hi)):
+        ax.text(0.5, 0.97, "the path leaves the picture", transform=ax.transAxes, ha="center", va="top", color="C3")
+    with np.errstate(over="ignore", invalid="ignore"):
+        losses_ = np.asarray(quadratic_loss(path, curvature, minimum), dtype=np.float64)
+    floor = 1e-20  # an exact 0 (one-step convergence) would vanish from a log plot
+    ax_loss.semilogy(np.arange(path.size), np.maximum(losses_, floor), "o-", color=CLASS_COLORS[0], ms=4)
+    ax_loss.axhline(losses_[0], color="0.5", ls=":", lw=1, label="starting loss")
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("loss (log scale)")
+    ax_loss.set_title(f"each step multiplies the distance to $w^*$ by 1 - lr·L = {1 - lr * curvature:.3g}")
+    ax_loss.legend(fontsize=8)
+    ax_loss.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def learning_rate_explorer() -> object:
+    """A log-scale learning-rate slider (and curvature, steps) drawing :func:`plot_learning_rate`."""
+    import ipywidgets as widgets
+
+    def show(lr: float, curvature: float, steps: int) -> None:
+        _show_png(plot_learning_rate(lr, curvature, steps=steps))
+
+    return widgets.interactive(
+        show,
+        lr=widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.05, description="lr"),
+        curvature=widgets.FloatSlider(value=40.0, min=5.0, max=80.0, step=5.0, description="curvature L"),
+        steps=widgets.IntSlider(value=15, min=1, max=40, description="steps"),
+    )
+
+
+def train_xor(
+    hidden: int = 2,
+    *,
+    activation: str = "tanh",
+    init: str = "uniform",
+    scale: float = 1.0,
+    seed: int = 0,
+    steps: int = 300,
+    lr: float = 0.5,
+) -> tuple[MLP, History, np.ndarray]:
+    """Train ``MLP(2, [hidden, 1])`` on the four XOR points with binary cross-entropy.
+
+    The output is a raw score (a logit); class 1 is a positive score.
+
+    Returns:
+        ``(model, history, trajectory)``; ``trajectory[t, j]`` is hidden unit ``j``'s
+        ``(w_1, w_2, b)`` after ``t`` updates (``t = 0``: the initial weights), shape
+        ``(steps + 1, hidden, 3)``.
+    """
+    hidden = _count(hidden, "hidden", minimum=1)
+    steps = _count(steps, "steps")
+    X, y = data.xor()
+    model = MLP(2, [hidden, 1], activation=activation, init=init, scale=scale, seed=seed)  # type: ignore[arg-type]
+
+    def first_layer() -> np.ndarray:
+        W, b = model.weights()[0]
+        return np.column_stack([W, b])
+
+    trajectory = [first_layer()]
+
+    def record(step: int, m: MLP, h: History) -> None:
+        trajectory.append(first_layer())
+
+    history = train(model, X, y, loss="bce", steps=steps, lr=lr, callback=record)
+    return model, history, np.array(trajectory).reshape(len(trajectory), hidden, 3)
+
+
+def hidden_unit_outputs(model: MLP, points: np.ndarray) -> np.ndarray:
+    """The first layer's outputs :math:`h_j = \\phi(\\mathbf w_j \\cdot \\mathbf x + b_j)` at each point.
+
+    Returns an ``(M, hidden)`` array, computed with numpy from the model's current weights (no Values).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    W, b = model.weights()[0]
+    return _NUMPY_ACTIVATIONS[model.layers[0].activation](points @ W.T + b)
+
+
+def plot_hidden_units(model: MLP, X: np.ndarray, y: np.ndarray, title: str | None = None) -> Figure:
+    """What each hidden unit of a 2-input, one-hidden-layer network computes, and how they combine.
+
+    One panel per hidden unit: its output :math:`h_j(\\mathbf x)` over the plane and its line
+    :math:`\\mathbf w_j \\cdot \\mathbf x + b_j = 0`. With exactly two hidden units, a panel
+    shows the data in *hidden space* :math:`(h_1, h_2)` with the output neuron's line. The
+    last panel is the whole network's decision boundary.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if len(model.layers) != 2 or model.nin != 2:
+        raise ValueError(f"plot_hidden_units draws networks MLP(2, [hidden, 1]); got {model!r}")
+    W, b = model.weights()[0]
+    n_units = len(b)
+    panels = n_units + (2 if n_units == 2 else 1)
+    ncols = min(panels, 5)
+    nrows = math.ceil(panels / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.4 * nrows), squeeze=False)
+    flat = list(axes.ravel())
+    pad = 0.5
+    xlim = (float(X[:, 0].min()) - pad, float(X[:, 0].max()) + pad)
+    ylim = (float(X[:, 1].min()) - pad, float(X[:, 1].max()) + pad)
+    gx, gy = np.meshgrid(np.linspace(*xlim, 100), np.linspace(*ylim, 100))
+    H = hidden_unit_outputs(model, np.column_stack([gx.ravel(), gy.ravel()]))
+    activation = model.layers[0].activation
+    bounds = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+    def scatter(ax: Axes, P: np.ndarray) -> None:
+        for label in np.unique(y):
+            mask = y == label
+            ax.scatter(
+                P[mask, 0],
+                P[mask, 1],
+                s=45,
+                color=CLASS_COLORS[int(label)],
+                edgecolor="k",
+                linewidth=0.6,
+                label=f"class {label}",
+                zorder=3,
+            )
+
+    for j in range(n_units):
+        ax = flat[j]
+        vmin, vmax = bounds.get(activation, (float(H[:, j].min()), float(H[:, j].max()) + 1e-9))
+        ax.pcolormesh(gx, gy, H[:, j].reshape(gx.shape), cmap="coolwarm", vmin=vmin, vmax=vmax, shading="auto")
+        line = decision_line(W[j, 0], W[j, 1], b[j], xlim, ylim)
+        if line is not None:
+            ax.plot(line[:, 0], line[:, 1], color="k", lw=2)
+        scatter(ax, X)
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        formula = f"{W[j, 0]:.2f}x₁ {_signed(W[j, 1])}x₂ {_signed(b[j])}"
+        ax.set_title(f"hidden unit {j + 1}: {activation}({formula})", fontsize=8)
+    k = n_units
+    if n_units == 2:
+        ax = flat[k]
+        Hx = hidden_unit_outputs(model, X)
+        scatter(ax, Hx)
+        (V, c) = model.weights()[1]
+        lo_h, hi_h = bounds.get(activation, (float(Hx.min()) - 0.5, float(Hx.max()) + 0.5))
+        lim = (lo_h - 0.15, hi_h + 0.15)
+        line = decision_line(V[0, 0], V[0, 1], c[0], lim, lim)
+        if line is not None:
+            ax.plot(line[:, 0], line[:, 1], color="k", lw=2, label="output neuron's line")
+        ax.set_xlim(lim)
+        ax.set_ylim(lim)
+        ax.set_xlabel("$h_1$")
+        ax.set_ylabel("$h_2$")
+        ax.set_title("the data in hidden space $(h_1, h_2)$", fontsize=9)
+        ax.legend(fontsize=7, loc="best")
+        k += 1
+    plot_decision_boundary(model, X, y, ax=flat[k], resolution=100, title="the network: output > 0")
+    for ax in flat[k + 1 :]:
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _signed(x: float) -> str:
+    """``x`` as ``+ 1.23`` or ``- 1.23``, for writing a formula."""
+    return f"{'-' if x < 0 else '+'} {abs(x):.2f}"
+
+
+def xor_hidden_units_figure(hidden: int = 2, seed: int = 1, steps: int = 300, lr: float = 0.5) -> Figure:
+    """Train :func:`train_xor` and draw :func:`plot_hidden_units`, the final loss and accuracy in the title."""
+    model, _, _ = train_xor(hidden, seed=seed, steps=steps, lr=lr)
+    X, y = data.xor()
+    loss, acc = bce_and_accuracy(model, X, y)
+    title = f"MLP(2, [{hidden}, 1]), seed {seed}, {steps} steps: loss {loss:.4f}, accuracy {acc:.2f}"
+    return plot_hidden_units(model, X, y, title=title)
+
+
+def bce_and_accuracy(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Binary cross-entropy (from the model's output logits) and accuracy (class 1 = positive score), with numpy.
+
+    :math:`\\ell = \\frac1n \\sum_i \\log(1 + e^{z_i}) - y_i z_i`, the same loss as
+    :func:`backprop_course.losses.binary_cross_entropy`.
+    """
+    z = np.asarray(predict_scores(model, X), dtype=np.float64).reshape(-1)
+    y = np.asarray(y, dtype=np.float64)
+    if z.shape != y.shape:
+        raise ValueError(f"the model gives {z.size} scores for {y.size} labels; X and y must have the same rows")
+    loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+    return loss, float(np.mean((z > 0) == (y == 1)))
+
+
+def xor_explorer() -> object:
+    """Sliders for hidden width, seed, steps and learning rate: retrains and draws :func:`xor_hidden_units_figure`."""
+    import ipywidgets as widgets
+
+    def show(hidden: int, seed: int, steps: int, lr: float) -> None:
+        _show_png(xor_hidden_units_figure(hidden, seed, steps, lr))
+
+    def slider(cls: Callable[..., object], **kw: object) -> object:
+        return cls(continuous_update=False, **kw)
+
+    return widgets.interactive(
+        show,
+        hidden=slider(widgets.IntSlider, value=2, min=1, max=6, description="hidden units"),
+        seed=slider(widgets.IntSlider, value=1, min=0, max=20, description="seed"),
+        steps=slider(widgets.IntSlider, value=300, min=0, max=1000, step=50, description="steps"),
+        lr=slider(widgets.FloatSlider, value=0.5, min=0.05, max=2.0, step=0.05, description="lr"),
+    )
+
+
+def count_distinct_units(weights: np.ndarray, tol: float = 1e-12) -> int:
+    """How many different rows ``weights`` (one row per hidden unit) has, up to ``tol`` (max abs difference)."""
+    W = np.asarray(weights, dtype=np.float64)
+    if W.ndim != 2 or len(W) == 0:
+        raise ValueError(f"weights must be a non-empty (units, k) array, got shape {W.shape}")
+    distinct: list[np.ndarray] = []
+    for row in W:
+        if not any(np.max(np.abs(row - d)) <= tol for d in distinct):
+            distinct.append(row)
+    return len(distinct)
+
+
+def plot_hidden_weights(trajectory: np.ndarray, axes: Sequence[Axes] | None = None) -> Figure:
+    """Each hidden unit's :math:`w_1`, :math:`w_2` and :math:`b` against the training step (one panel each).
+
+    ``trajectory`` is the ``(steps + 1, hidden, 3)`` array of :func:`train_xor`. Units are
+    drawn in turn with thinner lines, so units with the same weights show as one line
+    with a thick outline.
+    """
+    T = np.asarray(trajectory, dtype=np.float64)
+    if T.ndim != 3 or T.shape[2] != 3:
+        raise ValueError(f"trajectory must have shape (steps + 1, hidden, 3), got {T.shape}")
+    if axes is None:
+        _, axs = plt.subplots(1, 3, figsize=(12.0, 3.3))
+        axes = list(axs)
+    fig = axes[0].get_figure()
+    assert isinstance(fig, Figure)
+    n_units = T.shape[1]
+    steps = np.arange(T.shape[0])
+    for k, (ax, name) in enumerate(zip(axes, ("$w_1$ (from $x_1$)", "$w_2$ (from $x_2$)", "$b$ (bias)"))):
+        for j in range(n_units):
+            ax.plot(
+                steps,
+                T[:, j, k],
+                color=CLASS_COLORS[j % len(CLASS_COLORS)],
+                lw=1.2 + 2.5 * (n_units - 1 - j) / max(n_units - 1, 1),
+                label=f"unit {j + 1}",
+            )
+        ax.set_title(name)
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    distinct = count_distinct_units(T[-1])
+    fig.suptitle(f"hidden-unit weights during training: {distinct} distinct unit(s) out of {n_units} at the end")
+    return fig
+
+
+def symmetry_figure(
+    init: str = "constant", scale: float = 0.5, hidden: int = 4, seed: int = 0, steps: int = 300, lr: float = 0.5
+) -> Figure:
+    """Train :func:`train_xor` with the given initialisation; draw the hidden units' weights and the result."""
+    model, _, trajectory = train_xor(hidden, init=init, scale=scale, seed=seed, steps=steps, lr=lr)
+    fig, axes = plt.subplots(1, 4, figsize=(16.0, 3.6))
+    plot_hidden_weights(trajectory, axes=axes[:3])
+    X, y = data.xor()
+    loss, acc = bce_and_accuracy(model, X, y)
+    plot_decision_boundary(model, X, y, ax=axes[3], resolution=100, title=f"loss {loss:.3f}, accuracy {acc:.2f}")
+    fig.suptitle(
+        f"init={init!r}, scale={scale:g}, {hidden} hidden units: "
+        f"{count_distinct_units(trajectory[-1])} distinct after {steps} steps"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def init_explorer() -> object:
+    """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`."""
+    import ipywidgets as widgets
+
+    def show(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
+        _show_png(symmetry_figure(init, scale, hidden, seed, steps))
+
+    return widgets.interactive(
+        show,
+        init=widgets.Dropdown(
+            options=["constant", "uniform", "xavier", "normal"], value="constant", description="init"
+        ),
+        scale=widgets.FloatLogSlider(
+            value=0.5, base=10, min=-2, max=1, step=0.1, description="scale", continuous_update=False
+        ),
+        hidden=widgets.IntSlider(value=4, min=1, max=6, description="hidden units", continuous_update=False),
+        seed=widgets.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False),
+        steps=widgets.IntSlider(value=300, min=0, max=1000, step=50, description="steps", continuous_update=False),
+    )
+
+
+@dataclass
+class ActivationStats:
+    """What :func:`activation_statistics` measured, one entry per hidden layer (``grad_weights``: per layer)."""
+
+    activations: list[np.ndarray]  #: each hidden layer's outputs, ``(n, width)``
+    std: np.ndarray  #: their standard deviation
+    saturated: np.ndarray  #: fraction of tanh/sigmoid outputs within 0.01 of a bound, or of ReLU outputs at 0
+    grad_activations: np.ndarray  #: RMS of :math:`\\partial L/\\partial h_l`, the gradient reaching each hidden layer
+    grad_weights: np.ndarray  #: RMS of :math:`\\partial L/\\partial W_l` for every layer, the output layer last
+
+
+def activation_statistics(
+    init: str = "xavier",
+    scale: float = 1.0,
+    activation: str = "tanh",
+    depth: int = 6,
+    width: int = 64,
+    n: int = 500,
+    seed: int = 0,
+) -> ActivationStats:
+    """Push ``n`` standard-normal 2-D inputs through a fresh ``MLP(2, [width] * depth + [1])`` and back.
+
+    The forward pass (numpy, weights from :func:`backprop_course.nn.init_weights`, so the
+    same as the scalar MLP's) records each hidden layer's outputs :math:`h_l`; the backward
+    pass starts from a random upstream gradient at the output and records the gradient
+    reaching each hidden layer, :math:`\\partial L/\\partial h_l`, and each weight gradient
+    :math:`\\partial L/\\partial W_l = \\delta_l^T h_{l-1}`.
+
+    While tanh is in its linear range, each layer multiplies the spread of its input by
+    about :math:`\\sigma_w\\sqrt{\\text{fan\\_in}}`, and the backward pass multiplies the
+    gradient by about the same factor. Below 1 both shrink layer after layer (vanishing);
+    above 1 the activations grow until tanh saturates at :math:`\\pm 1`, where its derivative
+    :math:`1 - h^2` is near 0. Xavier (:math:`\\mathrm{Var}\\,w = 2/(\\text{fan\\_in}+\\text{fan\\_out})`)
+    and He (:math:`\\mathrm{Var}\\,w = 2/\\text{fan\\_in}`, for ReLU) choose the spread that keeps
+    the factor near 1.
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {sorted(INITS)}")
+    if activation not in ("tanh", "relu", "sigmoid"):
+        raise ValueError(f"activation must be 'tanh', 'relu' or 'sigmoid', got {activation!r}")
+    scale = _positive(scale, "scale")
+    depth = _count(depth, "depth", minimum=1)
+    width = _count(width, "width", minimum=1)
+    n = _count(n, "n", minimum=1)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    sizes = [2, *([width] * depth), 1]
+    act = _NUMPY_ACTIVATIONS[activation]
+    weights = [init_weights(init, sizes[i], sizes[i + 1], rng, scale) for i in range(len(sizes) - 1)]
+    inputs = [X]  # inputs[l] is what layer l reads: X, then each hidden layer's output
+    for W, b in weights[:-1]:
+        inputs.append(act(inputs[-1] @ W.T + b))
+    hidden = inputs[1:]
+    delta = rng.normal(size=(n, 1)) / n  # dL/dz at the output (a linear layer: z is the output)
+    grad_weights = np.empty(len(weights))
+    grad_activations = np.empty(depth)
+    for l in range(len(weights) - 1, -1, -1):
+        W, _ = weights[l]
+        grad_weights[l] = float(np.sqrt(np.mean((delta.T @ inputs[l]) ** 2)))
+        if l > 0:
+            dh = delta @ W  # dL/dh for the hidden layer feeding layer l
+            grad_activations[l - 1] = float(np.sqrt(np.mean(dh**2)))
+            h = inputs[l]
+            if activation == "tanh":
+                local = 1.0 - h * h
+            elif activation == "sigmoid":
+                local = h * (1.0 - h)
+            else:
+                local = (h > 0).astype(np.float64)
+            delta = dh * local
+    if activation == "relu":
+        saturated = [float(np.mean(h == 0.0)) for h in hidden]
+    else:
+        lo, hi = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
+        saturated = [float(np.mean((h < lo + 0.01) | (h > hi - 0.01))) for h in hidden]
+    return ActivationStats(
+        activations=hidden,
+        std=np.array([float(h.std()) for h in hidden]),
+        saturated=np.array(saturated),
+        grad_activations=grad_activations,
+        grad_weights=grad_weights,
+    )
+
+
+def plot_activation_statistics(
+    init: str = "xavier", scale: float = 1.0, activation: str = "tanh", depth: int = 6, width: int = 64
+) -> Figure:
+    """At initialisation: histograms of each hidden layer's outputs, and the gradient reaching each layer."""
+    stats = activation_statistics(init, scale, activation, depth, width)
+    acts = stats.activations
+    fig, (ax_h, ax_g) = plt.subplots(1, 2, figsize=(12.0, 3.8), gridspec_kw={"width_ratios": [1.6, 1]})
+    cmap = plt.get_cmap("viridis")
+    bounds = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+    lo, hi = bounds.get(activation, (0.0, max(float(max(h.max() for h in acts)), 1e-6)))
+    bins = np.linspace(lo, hi, 61)
+    sat_name = "dead" if activation == "relu" else "saturated"
+    for l, h in enumerate(acts):
+        ax_h.hist(
+            h.ravel(),
+            bins=bins,
+            histtype="step",
+            density=True,
+            lw=1.5,
+            color=cmap(l / max(len(acts) - 1, 1)),
+            label=f"layer {l + 1}: std {stats.std[l]:.3f}, {sat_name} {stats.saturated[l]:.0%}",
+        )
+    ax_h.set_xlabel(f"{activation} output")
+    ax_h.set_ylabel("density")
+    ax_h.set_title(f"hidden-layer outputs at init ({init}, scale {scale:g})")
+    ax_h.legend(fontsize=7)
+    layers = np.arange(1, depth + 1)
+    ax_g.semilogy(layers, np.maximum(stats.grad_activations, 1e-300), "o-", color=CLASS_COLORS[0])
+    ax_g.set_xticks(layers)
+    ax_g.set_xlabel("hidden layer (the backward pass goes right to left)")
+    ax_g.set_ylabel("RMS of dL/dh")
+    ax_g.set_title("gradient reaching each layer")
+    ax_g.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def init_scale_explorer() -> object:
+    """Initialisation, scale and activation controls drawing :func:`plot_activation_statistics`."""
+    import ipywidgets as widgets
+
+    def show(init: str, scale: float, activation: str) -> None:
+        _show_png(plot_activation_statistics(init, scale, activation))
+
+    return widgets.interactive(
+        show,
+        init=widgets.Dropdown(options=["xavier", "he", "uniform", "normal"], value="xavier", description="init"),
+        scale=widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.1, description="scale"),
+        activation=widgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh", description="activation"),
+    )
+
 
 # ----------------------------------------------------------------------------
 # Notebooks 07-09 (local minima, matrix form, training end to end)
