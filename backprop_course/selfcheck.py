@@ -944,16 +944,16 @@ def _graph_micrograd() -> tuple[Value, list[Value]]:
 
 
 def _graph_fan_out() -> tuple[Value, list[Value]]:
-    """x is used three times, y twice: L = (x·y + tanh(x))·y + x·x."""
+    """Leaves and an interior node used more than once: t = tanh(x·y), L = (t + x)·t + x·x."""
     x, y = _labelled(0.5, "x"), _labelled(-1.5, "y")
     p = x * y
     p.label = "p = x·y"
-    t = x.tanh()
-    t.label = "t = tanh(x)"
-    s = p + t
-    s.label = "s = p + t"
-    q = s * y
-    q.label = "q = s·y"
+    t = p.tanh()
+    t.label = "t = tanh(p)"
+    s = t + x
+    s.label = "s = t + x"
+    q = s * t
+    q.label = "q = s·t"
     sq = x * x
     sq.label = "x·x"
     L = q + sq
@@ -1012,11 +1012,11 @@ def _order_problem(order: object, root: Value, nodes: list[Value]) -> tuple[str,
     wanted = {id(n) for n in nodes}
     missing = [n for n in nodes if id(n) not in seen]
     if missing:
-        if all(not n.children for n in missing):
+        if any(n is root for n in missing):
+            hint, mistake = "the root itself belongs in the list, last.", "missing_root"
+        elif all(not n.children for n in missing):
             hint = "include the leaves (nodes with no children) too: every node reachable from the root."
             mistake = "missing_leaves"
-        elif root in missing:
-            hint, mistake = "the root itself belongs in the list, last.", "missing_root"
         else:
             hint, mistake = "visit every child of every node you reach.", "missing"
         shown = ", ".join(_name(n) for n in missing[:4]) + (" ..." if len(missing) > 4 else "")
@@ -1051,10 +1051,10 @@ def evaluate_topological_sort(fn: Callable[[Value], object]) -> Feedback:
     """Check ``topological_sort(root) -> list``: every reachable node once, each after its children."""
     name = "topological_sort"
     graphs: list[tuple[str, Callable[[], tuple[Value, list[Value]]]]] = [
-        ("a single leaf x", _graph_leaf),
         ("the lecture's graph L = (a·b + c)·f", _graph_micrograd),
-        ("a graph with fan-out, L = (x·y + tanh(x))·y + x·x", _graph_fan_out),
+        ("a graph with fan-out, L = (t + x)·t + x·x with t = tanh(x·y)", _graph_fan_out),
         (f"a chain {DEEP_CHAIN} multiplications deep", lambda: _graph_chain(DEEP_CHAIN)),
+        ("a single leaf x", _graph_leaf),
     ]
     for description, build in graphs:
         root, nodes = build()
@@ -1074,7 +1074,7 @@ def evaluate_topological_sort(fn: Callable[[Value], object]) -> Feedback:
             message, details, hint, mistake = problem
             return Feedback(name, False, f"on {description}: {message}", details, hint, mistake)
     return Feedback(
-        name, True, f"valid order on {len(graphs)} graphs (a leaf, the lecture's, fan-out, {DEEP_CHAIN} deep)."
+        name, True, f"valid order on {len(graphs)} graphs (the lecture's, fan-out, {DEEP_CHAIN} deep, a single leaf)."
     )
 
 
@@ -1109,7 +1109,7 @@ def evaluate_backward(fn: Callable[[Value], object]) -> Feedback:
     name = "backward"
     graphs: list[tuple[str, Callable[[], tuple[Value, list[Value]]]]] = [
         ("the lecture's graph L = (a·b + c)·f", _graph_micrograd),
-        ("a graph with fan-out, L = (x·y + tanh(x))·y + x·x", _graph_fan_out),
+        ("a graph with fan-out, L = (t + x)·t + x·x with t = tanh(x·y)", _graph_fan_out),
         ("a single leaf x", _graph_leaf),
         (f"a chain {DEEP_CHAIN} multiplications deep", lambda: _graph_chain(DEEP_CHAIN)),
     ]
@@ -1158,7 +1158,11 @@ def evaluate_backward(fn: Callable[[Value], object]) -> Feedback:
         elif _close(np.array(got), 2 * np.array(want), TOL):
             hint, mistake = "every gradient is doubled: is some rule run twice per node?", "doubled"
         else:
-            hint, mistake = "a node used twice must receive gradient along both paths: do the rules use +=?", None
+            hint = (
+                "each interior node's rule must run exactly once, after every node that uses it: "
+                "does your order list a node twice, or skip one?"
+            )
+            mistake = None
         return Feedback(name, False, message, details, hint, mistake)
     # a second backward on the same graph: interior grads must not pile up, leaf grads do
     root, nodes = _graph_fan_out()
@@ -1319,13 +1323,13 @@ def evaluate_linear_backward(fn: Callable[..., object], seed: int = 0) -> Feedba
     where = f"x {x.shape}, W {W.shape}, b {b.shape}, dout {dout.shape} (N={N} examples, {D} inputs, {M} outputs)"
     got = _call(fn, exercise, f"with {where}", dout, (x, W, b))
     fb = _tuple_problem(got, ("dx", "dW", "db"), exercise, where)
-    if fb:
+    if fb is not None:
         return fb
     changed = _unchanged(
         ((n, c, a) for (n, c), a in zip(copies, (x, W, b, dout))),
         exercise,
     )
-    if changed:
+    if changed is not None:
         return changed
     dx, dW, db = cast(Sequence[object], got)
     return _array_feedback(
@@ -1425,7 +1429,7 @@ def evaluate_activation_backward(activation: str, fn: Callable[..., object], see
     where = f"cache = {cache_name}, shape {cache.shape}; dout of the same shape"
     got = _call(fn, exercise, f"with {where}", dout, cache)
     changed = _unchanged(((n, c, a) for (n, c), a in zip(before, (cache, dout))), exercise)
-    if changed:
+    if changed is not None:
         return changed
     return _array_feedback(exercise, [("dx", got, expected, mistakes)], f"dx is right ({cache.size} entries).", where)
 
@@ -1454,7 +1458,7 @@ def evaluate_softmax_cross_entropy_backward(fn: Callable[..., object], seed: int
     where = f"probs {probs.shape} (N={N} examples, C={C} classes), y = {y.tolist()}, dloss = {dloss}"
     got = _call(fn, exercise, f"with {where}", dloss, (probs, y))
     changed = _unchanged(((n, c, a) for (n, c), a in zip(before, (probs, y))), exercise)
-    if changed:
+    if changed is not None:
         return changed
     mistakes = [
         (dloss * (probs - onehot), "the loss is the mean over the N examples: divide by N."),
@@ -1514,10 +1518,10 @@ def evaluate_two_layer_backward(fn: Callable[..., object], seed: int = 0) -> Fee
     where = f"X {X.shape}, W1 {W1.shape}, W2 {W2.shape} (N={N}, D={D}, H={H}, C={C})"
     got = _call(fn, exercise, f"with {where}", X, y, W1, b1, W2, b2)
     fb = _tuple_problem(got, ("loss", "grads"), exercise, where)
-    if fb:
+    if fb is not None:
         return fb
     changed = _unchanged(((n, c, a) for (n, c), a in zip(before, [W1, b1, W2, b2, X])), exercise)
-    if changed:
+    if changed is not None:
         return changed
     loss, grads = cast(Sequence[object], got)
     ref_loss, ref = _two_layer_reference(X, y, W1, b1, W2, b2)
