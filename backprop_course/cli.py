@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, exercises, notebook_tools
+from . import __version__, exercises, notebook_tools, site, slides
 
 #: modules that contribute subcommands, in the order ``--help`` lists them
-SUBCOMMAND_MODULES = [notebook_tools, exercises]
+SUBCOMMAND_MODULES = [notebook_tools, exercises, slides, site]
 
 
 def build_parser() -> argparse.ArgumentParser:
