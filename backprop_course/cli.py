@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, exercises, notebook_tools, site, slides
+from .grading import cli as grading_cli
 
 #: modules that contribute subcommands, in the order ``--help`` lists them
-SUBCOMMAND_MODULES = [notebook_tools, exercises, slides, site]
+SUBCOMMAND_MODULES = [notebook_tools, exercises, slides, site, grading_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,456 @@
+"""Grade one submission or a batch: read, prepare the tests, run them sandboxed, judge.
+
+:func:`grade_submission` never raises because of what a submission contains or
+does: every outcome, including "could not be read" and internal errors, becomes a
+:class:`SubmissionResult` with a status and a message. :func:`grade_batch` grades a
+folder in parallel threads, each driving its own child process, so one student's
+infinite loop only occupies one worker for its time limit.
+
+Statuses of a submission (the gradebook's ``status`` column):
+
+* ``graded``: every test ran (right or wrong answers, exceptions included);
+* ``timed out``: at least one test hit its time limit;
+* ``crashed``: at least one test ended the grader's child process (exit, kill,
+  memory) or could not run;
+* ``could not be read``: not a notebook/Python file, broken JSON, no code, or no
+  submission file found.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .checks import Check, JudgeContext, first_lines, score_checks
+from .sandbox import LoadReport, RunOutcome, SandboxOptions, TestRun, run_submission
+from .source import Program, SubmissionUnreadable, read_submission
+from .specs import Assignment, Prepared, TestSpec, get_assignment, test_rng
+
+__all__ = [
+    "GradingOptions",
+    "SubmissionResult",
+    "TestResult",
+    "find_submissions",
+    "grade_batch",
+    "grade_submission",
+    "pick_submission_file",
+]
+
+STATUSES = ("graded", "timed out", "crashed", "could not be read")
+#: failing checks shown in detail per test (the rest are counted)
+MAX_DETAILS = 3
+
+
+@dataclass
+class GradingOptions:
+    """Knobs for a grading run.
+
+    Attributes:
+        seed: the grading seed (inputs are drawn from it); ``None`` draws a fresh
+            one, recorded in every result so the run can be reproduced.
+        jobs: submissions graded at the same time (default: the number of CPUs).
+        time_limit: if set, replaces every test's time limit (seconds).
+        memory_mb: if set, replaces every test's memory limit.
+        sandbox: how child processes run (see :class:`.sandbox.SandboxOptions`).
+    """
+
+    seed: int | None = None
+    jobs: int | None = None
+    time_limit: float | None = None
+    memory_mb: int | None = None
+    sandbox: SandboxOptions = field(default_factory=SandboxOptions)
+
+
+@dataclass
+class TestResult:
+    """One test of one submission, as reported to the student."""
+
+    name: str
+    title: str
+    score: float
+    max_score: float
+    status: str  # passed, partial, failed, missing, timed out, crashed
+    output: str
+    visibility: str = "visible"
+
+    __test__ = False
+
+
+@dataclass
+class SubmissionResult:
+    """Everything the grader says about one submission."""
+
+    student: str
+    assignment: str
+    submission: str
+    seed: int
+    status: str
+    score: float
+    max_score: float
+    tests: list[TestResult]
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+    grader_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _version() -> str:
+    from backprop_course import __version__
+
+    return __version__
+
+
+# ------------------------------------------------------------------ one submission
+
+
+def grade_submission(
+    assignment: str | Assignment,
+    path: str | Path | None,
+    *,
+    student: str | None = None,
+    options: GradingOptions | None = None,
+    unreadable: str = "",
+) -> SubmissionResult:
+    """Grade the submission at ``path`` (a ``.ipynb`` or ``.py`` file).
+
+    Args:
+        assignment: ``"hw1"``... or an :class:`~.specs.Assignment`.
+        path: the file; ``None`` together with ``unreadable`` records a student whose
+            submission could not be found.
+        student: the name in reports (default: the file name without extension).
+        options: seed, limits, sandbox settings.
+        unreadable: a message saying why there is no file to grade.
+    """
+    started = time.monotonic()
+    spec = assignment if isinstance(assignment, Assignment) else get_assignment(assignment)
+    options = options or GradingOptions()
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+    name = student or (Path(path).stem if path is not None else "unknown")
+    base = SubmissionResult(
+        student=name,
+        assignment=spec.name,
+        submission=str(path) if path is not None else "",
+        seed=seed,
+        status="graded",
+        score=0.0,
+        max_score=spec.max_score,
+        tests=[],
+        grader_version=_version(),
+    )
+    try:
+        if path is None:
+            raise SubmissionUnreadable(unreadable or "no submission file")
+        program = read_submission(Path(path))
+    except SubmissionUnreadable as err:
+        result = _unreadable(base, spec, str(err))
+    else:
+        try:
+            result = _grade_program(base, spec, program, options, seed)
+        except Exception as err:  # a bug in the grader must not lose the student's result
+            result = _internal_error(base, spec, err)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _unreadable(base: SubmissionResult, spec: Assignment, message: str) -> SubmissionResult:
+    text = f"Your submission could not be read: {message}"
+    base.status = "could not be read"
+    base.message = text
+    base.tests = [TestResult(t.name, t.title, 0.0, t.max_score, "missing", text, t.visibility) for t in spec.tests]
+    return base
+
+
+def _internal_error(base: SubmissionResult, spec: Assignment, err: Exception) -> SubmissionResult:
+    detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+    text = f"The grader itself failed on this submission ({detail}); tell the course staff."
+    base.status = "crashed"
+    base.message = text
+    base.notes.append("internal grader error:\n" + traceback.format_exc(limit=8))
+    base.tests = [TestResult(t.name, t.title, 0.0, t.max_score, "crashed", text, t.visibility) for t in spec.tests]
+    return base
+
+
+def _grade_program(
+    base: SubmissionResult, spec: Assignment, program: Program, options: GradingOptions, seed: int
+) -> SubmissionResult:
+    tests = [_with_limits(t, options) for t in spec.tests]
+    prepared: list[Prepared] = [t.prepare(test_rng(seed, t.name)) for t in tests]
+    runs = [TestRun(t.name, p.probe, p.payload, t.time_limit, t.memory_mb) for t, p in zip(tests, prepared)]
+    report, outcomes = run_submission(program.to_payload(), runs, options.sandbox)
+    base.notes = _program_notes(program, report)
+    results = []
+    for test, prep, outcome in zip(tests, prepared, outcomes):
+        ctx = JudgeContext(time_limit=test.time_limit, memory_mb=test.memory_mb, ignored_names=program.ignored_names)
+        results.append(_test_result(test, prep, outcome, ctx, program, report, options.sandbox.output_limit_bytes))
+    base.tests = results
+    base.score = round(sum(r.score for r in results), 6)
+    statuses = {r.status for r in results}
+    if "timed out" in statuses:
+        base.status = "timed out"
+    elif "crashed" in statuses:
+        base.status = "crashed"
+    else:
+        base.status = "graded"
+    if not report.started and report.detail:
+        base.message = report.detail
+    return base
+
+
+def _with_limits(test: TestSpec, options: GradingOptions) -> TestSpec:
+    changes: dict[str, Any] = {}
+    if options.time_limit is not None:
+        changes["time_limit"] = float(options.time_limit)
+    if options.memory_mb is not None:
+        changes["memory_mb"] = int(options.memory_mb)
+    return replace(test, **changes) if changes else test
+
+
+def _program_notes(program: Program, report: LoadReport) -> list[str]:
+    notes = []
+    for problem in program.syntax_problems:
+        notes.append(str(problem))
+    for cell in program.dropped_cells:
+        notes.append(f"{cell}: not Python, not run")
+    statements = program.statements
+    for i, reason in sorted(report.skipped.items()):
+        notes.append(f"{statements[i].where}: skipped, it {reason}")
+    for i, err in sorted(report.failures.items()):
+        if i in report.skipped:
+            continue
+        what = "did not finish in time" if err.get("type") == "GraderTimeout" else _short_error(err)
+        notes.append(f"{statements[i].where}: running this definition failed: {what}")
+    if program.ignored:
+        shown = "; ".join(f"{where}: `{code}`" for where, code in program.ignored[:3])
+        more = f" and {len(program.ignored) - 3} more" if len(program.ignored) > 3 else ""
+        notes.append(
+            f"{len(program.ignored)} top-level statement(s) were not run (the grader runs only imports, "
+            f"functions, classes and assignments that call nothing): {shown}{more}"
+        )
+    return notes
+
+
+def _short_error(err: dict[str, Any]) -> str:
+    msg = str(err.get("message", ""))
+    return f"{err.get('type', 'Exception')}: {msg}" if msg else str(err.get("type", "Exception"))
+
+
+def _missing_message(fn: str, program: Program, report: LoadReport) -> str:
+    text = f"`{fn}` is not defined in your submission, so this test could not run."
+    kind = report.names.get(fn)
+    if kind is not None and kind != "callable":
+        return f"`{fn}` is a {kind} in your submission, not a function, so this test could not run."
+    if fn in program.defs_in_text_cells:
+        text += (
+            f" It appears in {program.defs_in_text_cells[fn]}: change that cell's type back to Code"
+            " (in Jupyter: select it and press Y)."
+        )
+    for problem in program.syntax_problems:
+        if fn in problem.functions:
+            text += f" Its definition has a syntax error ({problem.where}: {problem.message})."
+    for i, st in enumerate(program.statements):
+        if fn in st.names:
+            if i in report.skipped:
+                text += f" Its definition ({st.where}) was skipped: it {report.skipped[i]}."
+            elif i in report.failures:
+                text += f" Running its definition ({st.where}) failed: {_short_error(report.failures[i])}."
+    if fn in program.ignored_names:
+        text += " It is assigned by top-level code the grader does not run; define it with `def`."
+    return text
+
+
+def _test_result(
+    test: TestSpec,
+    prep: Prepared,
+    outcome: RunOutcome,
+    ctx: JudgeContext,
+    program: Program,
+    report: LoadReport,
+    output_limit_bytes: int,
+) -> TestResult:
+    def result(score: float, status: str, text: str) -> TestResult:
+        if outcome.output and status != "passed":
+            text += "\n\nYour code printed (first lines):\n" + first_lines(outcome.output, 10)
+        return TestResult(test.name, test.title, score, test.max_score, status, text.strip(), test.visibility)
+
+    if outcome.kind == "timeout":
+        return result(0.0, "timed out", f"Zero: your code {outcome.detail} (an infinite loop, or very slow code?).")
+    if outcome.kind == "died":
+        return result(0.0, "crashed", f"Zero: {outcome.detail}.")
+    if outcome.kind == "broken":
+        return result(0.0, "crashed", f"Zero: the grader could not run your code: {outcome.detail}.")
+    answer = outcome.result or {}
+    if "missing" in answer or any(report.names.get(fn) != "callable" for fn in test.functions if report.names):
+        missing = [fn for fn in test.functions if report.names.get(fn) != "callable"] or [answer.get("missing", "")]
+        return result(0.0, "missing", "Zero: " + " ".join(_missing_message(fn, program, report) for fn in missing))
+    if answer.get("timeout"):
+        return result(
+            0.0, "timed out", f"Zero: your code did not finish within the time limit of {test.time_limit:g} s."
+        )
+    if "probe_error" in answer:
+        err = answer["probe_error"]
+        return result(0.0, "failed", f"Zero: the test could not run with your code: {_short_error(err)}.")
+    if outcome.output_limit:
+        return result(
+            0.0,
+            "failed",
+            f"Zero: your code printed more than the {_size(output_limit_bytes)} allowed while this test ran. "
+            "Remove the prints (especially inside loops) and submit again.",
+        )
+    try:
+        checks = prep.judge(answer, ctx)
+    except Exception:  # only a malformed answer (forged on the pipe?) gets here
+        return result(0.0, "failed", "Zero: the grader could not read the answer your code sent back.")
+    score = score_checks(checks, test.max_score)
+    text = _summarise(checks)
+    if answer.get("timed_out"):
+        text = f"Stopped at the time limit of {test.time_limit:g} s: the calls that did not finish score zero.\n" + text
+        status = "timed out"
+    elif score >= test.max_score:
+        status = "passed"
+    elif score > 0:
+        status = "partial"
+    else:
+        status = "failed"
+    return result(score, status, text)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n / 2**10:g} KB"
+
+
+def _summarise(checks: list[Check]) -> str:
+    if not checks:
+        return "No checks ran."
+    right = sum(c.credit >= 1.0 for c in checks)
+    half = sum(0.0 < c.credit < 1.0 for c in checks)
+    head = f"{right} of {len(checks)} checks right" + (f", {half} half credit" if half else "") + "."
+    bad = [c for c in checks if c.credit < 1.0 and c.message]
+    seen: set[str] = set()
+    details = []
+    for c in bad:
+        if c.message in seen:
+            continue
+        seen.add(c.message)
+        details.append(f"- {c.message}")
+    lines = [head, *details[:MAX_DETAILS]]
+    if len(details) > MAX_DETAILS:
+        lines.append(f"- ... and {len(details) - MAX_DETAILS} more problem(s) like these.")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------- batches
+
+
+def pick_submission_file(folder: Path, assignment: Assignment) -> Path:
+    """The file to grade in a student's folder (Gradescope puts uploads in one).
+
+    Preference: a file named like the assignment's notebook, then one whose name
+    contains the assignment name (``hw1``), then the only notebook, then the only
+    ``.py`` file.
+
+    Raises:
+        SubmissionUnreadable: no candidate, or several and none preferred.
+    """
+    skip_dirs = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in (".ipynb", ".py")
+        and not any(part.startswith(".") or part in skip_dirs for part in p.relative_to(folder).parts)
+    )
+    stem = Path(assignment.notebook).stem
+    for rule in (
+        lambda p: p.stem == stem,
+        lambda p: stem in p.stem,
+        lambda p: p.stem.lower().startswith(assignment.name),
+    ):
+        hits = [p for p in files if rule(p)]
+        if hits:
+            return sorted(hits, key=lambda p: (p.suffix != ".ipynb", len(p.parts), str(p)))[0]
+    notebooks = [p for p in files if p.suffix == ".ipynb"]
+    if len(notebooks) == 1:
+        return notebooks[0]
+    if not notebooks and len(files) == 1:
+        return files[0]
+    if not files:
+        raise SubmissionUnreadable(f"no .ipynb or .py file was found in the submission; upload {assignment.notebook}")
+    names = ", ".join(str(p.relative_to(folder)) for p in files[:6])
+    raise SubmissionUnreadable(f"several files could be the submission ({names}); name yours {assignment.notebook}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student in a batch: a file to grade, or the reason there is none."""
+
+    student: str
+    path: Path | None
+    problem: str = ""
+
+
+def find_submissions(folder: Path, assignment: Assignment) -> list[Entry]:
+    """The students in ``folder``: each ``.ipynb``/``.py`` file is one, and so is each subfolder."""
+    entries: list[Entry] = []
+    items = sorted(p for p in Path(folder).iterdir() if not p.name.startswith((".", "__")))
+    stems = [p.stem for p in items if p.is_file()]
+    for p in items:
+        if p.is_dir():
+            if (p / "gradebook.csv").exists():
+                continue  # an output folder of an earlier run
+            try:
+                entries.append(Entry(p.name, pick_submission_file(p, assignment)))
+            except SubmissionUnreadable as err:
+                entries.append(Entry(p.name, None, str(err)))
+        elif p.suffix.lower() in (".ipynb", ".py"):
+            name = p.stem if stems.count(p.stem) == 1 else p.name
+            entries.append(Entry(name, p))
+    return entries
+
+
+def grade_batch(
+    assignment: str | Assignment,
+    entries: Iterable[Entry],
+    *,
+    options: GradingOptions | None = None,
+    progress: Callable[[SubmissionResult], None] | None = None,
+) -> list[SubmissionResult]:
+    """Grade many submissions, ``options.jobs`` at a time; results in the order of ``entries``.
+
+    One seed serves the whole batch (drawn once if ``options.seed`` is None), so every
+    student is graded on the same inputs.
+    """
+    spec = assignment if isinstance(assignment, Assignment) else get_assignment(assignment)
+    options = options or GradingOptions()
+    if options.seed is None:
+        options = replace(options, seed=secrets.randbelow(2**31))
+    jobs = options.jobs or default_jobs()
+    entries = list(entries)
+
+    def one(entry: Entry) -> SubmissionResult:
+        result = grade_submission(spec, entry.path, student=entry.student, options=options, unreadable=entry.problem)
+        if progress is not None:
+            progress(result)
+        return result
+
+    if jobs <= 1 or len(entries) <= 1:
+        return [one(e) for e in entries]
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+        return list(pool.map(one, entries))
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

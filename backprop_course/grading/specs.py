@@ -1,0 +1,122 @@
+"""Assignment specs: which tests each homework has, what they are worth, their limits.
+
+An :class:`Assignment` is a list of :class:`TestSpec`. A test names the student
+functions it needs and knows how to *prepare* itself from a random generator:
+draw the inputs, compute the expected answers (in the grader's process, from the
+grader's own forward functions), and return a :class:`Prepared` with
+
+* ``probe`` and ``payload``: what the child process must do, as plain data;
+* ``judge``: a function of the child's plain-data answer that returns the
+  :class:`~.checks.Check` list. The expected values live only in this closure,
+  never in the child.
+
+Each test draws from its own generator, seeded by the grading seed and the test's
+name, so one test's inputs do not depend on which other tests exist.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .checks import Check, JudgeContext
+
+__all__ = ["ASSIGNMENT_NAMES", "Assignment", "Prepared", "TestSpec", "get_assignment", "test_rng"]
+
+Judge = Callable[[dict[str, Any], JudgeContext], list[Check]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One test, ready to run: what the child does (``probe``, ``payload``) and how to judge it."""
+
+    probe: str
+    payload: dict[str, Any]
+    judge: Judge
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One graded test.
+
+    Attributes:
+        name: short id, a gradebook column (e.g. ``"mul_backward"``).
+        title: what a student reads.
+        functions: student functions that must exist for the test to run.
+        max_score: points.
+        prepare: draws inputs and expected answers from a generator.
+        time_limit: seconds for all the calls of this test.
+        memory_mb: address-space limit of the child while the test runs.
+        visibility: Gradescope visibility of the test.
+    """
+
+    name: str
+    title: str
+    functions: tuple[str, ...]
+    max_score: float
+    prepare: Callable[[np.random.Generator], Prepared]
+    time_limit: float = 2.0
+    memory_mb: int = 1024
+    visibility: str = "visible"
+
+    __test__ = False  # not a pytest test class, despite the name
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A homework set: its name, the notebook students hand in, and its tests."""
+
+    name: str
+    title: str
+    notebook: str
+    tests: tuple[TestSpec, ...]
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(t.max_score for t in self.tests))
+
+    def test(self, name: str) -> TestSpec:
+        for t in self.tests:
+            if t.name == name:
+                return t
+        raise KeyError(f"{self.name} has no test {name!r}; its tests: {[t.name for t in self.tests]}")
+
+
+ASSIGNMENT_NAMES = ("hw1", "hw2", "hw3")
+
+
+def get_assignment(name: str) -> Assignment:
+    """The assignment called ``name``: ``"hw1"``, ``"hw1_local_gradients"``, ``"1"``...
+
+    Raises:
+        ValueError: for an unknown name, listing the known ones.
+    """
+    key = str(name).strip().lower().removesuffix(".ipynb")
+    if key.isdigit():
+        key = f"hw{key}"
+    key = key.split("_", 1)[0]
+    if key == "hw1":
+        from .hw1_local_gradients import ASSIGNMENT as hw1
+
+        return hw1
+    if key == "hw2":
+        from .hw2_backward_pass import ASSIGNMENT as hw2
+
+        return hw2
+    if key == "hw3":
+        from .hw3_matrix_backprop import ASSIGNMENT as hw3
+
+        return hw3
+    raise ValueError(f"unknown assignment {name!r}; choose one of {', '.join(ASSIGNMENT_NAMES)}")
+
+
+def test_rng(seed: int, test_name: str) -> np.random.Generator:
+    """The generator a test draws its inputs from: depends on the grading seed and the test only."""
+    return np.random.default_rng([int(seed), zlib.crc32(test_name.encode())])
+
+
+test_rng.__test__ = False  # type: ignore[attr-defined]
