@@ -7,7 +7,7 @@ answer itself and prints either a one-line confirmation or what went wrong::
 
     ❌ mul_backward: wrong gradient for a.
        at a = 1.5, b = -2, out = -3, dout = 0.7
-       expected da = -1.4, got 1.05 (relative error 2.0e+00)
+       expected da = -1.4, got 1.05 (relative error 1.0e+00)
        hint: ∂(a·b)/∂a is the *other* input, b: you multiplied dout by a itself.
 
 The hint comes from recognising a common mistake: the check recomputes the answer

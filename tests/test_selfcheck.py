@@ -653,3 +653,15 @@ def test_evaluate_choice():
 def test_check_functions_print_and_return_none(capsys):
     assert selfcheck.check_answer("x", 1.0, 1.0) is None
     assert capsys.readouterr().out == "✅ x: correct.\n"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from backprop_course import engine
+
+    assert doctest.testmod(selfcheck).failed == 0
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner()
+    for test in finder.find(engine.from_local_rule, "from_local_rule", globs=vars(engine)):
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
