@@ -168,11 +168,19 @@ def describe_error(err: BaseException, files: dict[str, str]) -> dict[str, Any]:
         shown = [f for f in frames if f.filename in files]
         if frames and (not shown or frames[-1] is not shown[-1]):
             shown.append(frames[-1])
-        for f in shown[-6:]:
+        collapsed: list[list[Any]] = []  # [frame, times]: deep recursion repeats one frame
+        for f in shown:
+            if collapsed and (collapsed[-1][0].filename, collapsed[-1][0].lineno) == (f.filename, f.lineno):
+                collapsed[-1][1] += 1
+            else:
+                collapsed.append([f, 1])
+        for f, times in collapsed[-6:]:
             where = f.filename if f.filename in files else os.path.basename(f.filename)
             lines.append(f"  {where}, line {f.lineno}, in {f.name}")
             if f.line:
                 lines.append(f"    {f.line.strip()[:160]}")
+            if times > 1:
+                lines.append(f"  [the line above repeated {times - 1} more times]")
     except BaseException:
         pass
     return {
@@ -200,6 +208,9 @@ class Guard:
 
     def call(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
         """``(True, value)`` or ``(False, error dict)``."""
+        if self.memory_error:
+            # The first call already hit the memory limit; the next would only do it again, slowly.
+            return False, {"type": "MemoryError", "builtin": True, "message": "not run", "traceback": ""}
         if self.timed_out or _monotonic() >= self.deadline:
             self.timed_out = True
             return False, {"type": "GraderTimeout", "builtin": False, "message": "not run: time limit", "skipped": 1}

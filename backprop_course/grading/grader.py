@@ -224,11 +224,11 @@ def _program_notes(program: Program, report: LoadReport) -> list[str]:
     statements = program.statements
     for i, reason in sorted(report.skipped.items()):
         notes.append(f"{statements[i].where}: skipped, it {reason}")
+    quiet = _failures_from_ignored_code(program, report)
     for i, err in sorted(report.failures.items()):
-        if i in report.skipped:
+        if i in report.skipped or i in quiet:
             continue
-        what = "did not finish in time" if err.get("type") == "GraderTimeout" else _short_error(err)
-        notes.append(f"{statements[i].where}: running this definition failed: {what}")
+        notes.append(f"{statements[i].where}: running this definition failed: {_short_error(err)}")
     if program.ignored:
         shown = "; ".join(f"{where}: `{code}`" for where, code in program.ignored[:3])
         more = f" and {len(program.ignored) - 3} more" if len(program.ignored) > 3 else ""
@@ -239,7 +239,31 @@ def _program_notes(program: Program, report: LoadReport) -> list[str]:
     return notes
 
 
+def _failures_from_ignored_code(program: Program, report: LoadReport) -> set[int]:
+    """Statements that failed only because they use names set by code we do not run.
+
+    E.g. ``L = d * f`` after ``d = Value(2.0)``: the grader does not run the call, so
+    ``L`` fails with NameError; that says nothing about the student's work.
+    """
+    unavailable = set(program.ignored_names)
+    quiet: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for i, err in report.failures.items():
+            message = str(err.get("message", ""))
+            if i in quiet or err.get("type") != "NameError" or message.count("'") < 2:
+                continue
+            if message.split("'")[1] in unavailable:
+                quiet.add(i)
+                unavailable.update(program.statements[i].names)
+                changed = True
+    return quiet
+
+
 def _short_error(err: dict[str, Any]) -> str:
+    if err.get("type") == "GraderTimeout":
+        return "it did not finish within the time limit"
     msg = str(err.get("message", ""))
     return f"{err.get('type', 'Exception')}: {msg}" if msg else str(err.get("type", "Exception"))
 
@@ -312,7 +336,9 @@ def _test_result(
         return result(0.0, "failed", "Zero: the grader could not read the answer your code sent back.")
     score = score_checks(checks, test.max_score)
     text = _summarise(checks)
-    if answer.get("timed_out"):
+    if answer.get("memory_error"):
+        status = "crashed"  # a resource limit, like a killed process: flag it for the staff
+    elif answer.get("timed_out"):
         text = f"Stopped at the time limit of {test.time_limit:g} s: the calls that did not finish score zero.\n" + text
         status = "timed out"
     elif score >= test.max_score:

@@ -309,6 +309,18 @@ _USER_CHECKS: dict[tuple[str, str], tuple[int, int] | None] = {}
 _USER_CHECKS_LOCK = threading.Lock()
 
 
+def short_exit(code: int | None) -> str:
+    """``exit status 3``, ``signal SIGKILL``..."""
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
 def _sandbox_user(user: str | None, python: str) -> tuple[int, int] | None:
     """(uid, gid) to switch the child to, or None to keep the grader's user.
 
@@ -451,7 +463,11 @@ class _Session:
                 reason = f"did not finish within {self.options.statement_time_limit:g} s"
                 child.kill()
             except (_ChildGone, ValueError, KeyError, TypeError):
-                reason = child.death()
+                try:
+                    code: int | None = child.proc.wait(timeout=2.0)
+                except subprocess.TimeoutExpired:
+                    code = None
+                reason = f"ended the grader's process ({short_exit(code)})"
                 child.kill()
             if current is None or current in self.skipped:
                 return None, LoadReport(started=False, detail=f"loading the submission failed: {reason}")

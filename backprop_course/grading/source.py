@@ -349,8 +349,8 @@ def _keep_definitions(program: Program, body: list[ast.stmt], src: str, filename
         start_line, start_col = (decorators[0].lineno, 0) if decorators else (node.lineno, node.col_offset)
         text = _segment(lines, start_line, start_col, node.end_lineno or node.lineno, node.end_col_offset)
         where = f"{filename}, line {offset + start_line}"
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue  # a docstring or a bare constant: nothing to run, nothing to report
+        if isinstance(node, ast.Pass) or isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring, a bare constant, a neutralised magic: nothing to run or report
         if _is_definition(node):
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 continue

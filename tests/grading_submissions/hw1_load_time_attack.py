@@ -1,0 +1,46 @@
+"""Attack: code that runs when a function is *defined*: a default argument that ends the process
+and a decorator that never returns. Only those two functions may be lost."""
+
+import os
+
+
+def add_backward(a, b, out, dout, _=os._exit(3)):
+    return dout, dout
+
+
+def forever(fn):
+    while True:
+        pass
+
+
+@forever
+def mul_backward(a, b, out, dout):
+    return b * dout, a * dout
+
+
+def div_backward(a, b, out, dout):
+    return dout / b, -a / b**2 * dout
+
+
+def pow_backward(a, n, out, dout):
+    return n * a ** (n - 1) * dout
+
+
+def exp_backward(a, out, dout):
+    return out * dout
+
+
+def log_backward(a, out, dout):
+    return dout / a
+
+
+def tanh_backward(a, out, dout):
+    return (1 - out**2) * dout
+
+
+def sigmoid_backward(a, out, dout):
+    return out * (1 - out) * dout
+
+
+def relu_backward(a, out, dout):
+    return dout if a > 0 else 0.0

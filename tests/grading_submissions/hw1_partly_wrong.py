@@ -1,0 +1,37 @@
+"""Common mistakes: missing dout, input instead of output, sign error, exponent not reduced."""
+
+
+def add_backward(a, b, out, dout):
+    return dout, dout
+
+
+def mul_backward(a, b, out, dout):
+    return b, a
+
+
+def div_backward(a, b, out, dout):
+    return dout / b, a / b**2 * dout
+
+
+def pow_backward(a, n, out, dout):
+    return n * a**n * dout
+
+
+def exp_backward(a, out, dout):
+    return out * dout
+
+
+def log_backward(a, out, dout):
+    return dout / a
+
+
+def tanh_backward(a, out, dout):
+    return (1 - a**2) * dout
+
+
+def sigmoid_backward(a, out, dout):
+    return out * (1 - out) * dout
+
+
+def relu_backward(a, out, dout):
+    return dout if a > 0 else 0.0
