@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from . import data
+from . import data, matrix_mlp
 from .nn import INITS, MLP, init_weights
 from .optim import History, train
 from .plots import CLASS_COLORS, plot_decision_boundary, plot_landscape_1d, predict_scores
@@ -60,6 +60,19 @@ __all__: list[str] = [
     "train_xor",
     "xor_explorer",
     "xor_hidden_units_figure",
+    # notebooks 07-09
+    "TRAINING_DATASETS",
+    "bumpy_descent",
+    "bumpy_descent_explorer",
+    "bumpy_loss",
+    "bumpy_loss_grad",
+    "plot_bumpy_descent",
+    "plot_training_run",
+    "plot_xor_run",
+    "train_on_dataset",
+    "training_explorer",
+    "xor_run",
+    "xor_seed_explorer",
 ]
 
 # ----------------------------------------------------------------------------
@@ -161,7 +174,8 @@ def plot_nudge(x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> F
     est = nudge_estimates(x, h, func)
     x, h = float(x), float(h)
     fig, (ax, ax_err) = plt.subplots(1, 2, figsize=(11.0, 4.0))
-    lo, hi = min(-3.0, x - 1.5 * h - 0.5), max(3.0, x + 1.5 * h + 0.5)
+    half_width = max(2.0, 2.0 * h)  # a window around x that always shows x - h and x + h
+    lo, hi = x - half_width, x + half_width
     xs = np.linspace(lo, hi, 300)
     ys = np.array([f(float(v)) for v in xs])
     ax.plot(xs, ys, color="0.2", lw=2, label=f"f(x) = {func}")
@@ -193,13 +207,24 @@ def plot_nudge(x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> F
 
     hs = np.logspace(-15, 0, 61)
     fwd, cen = finite_difference_errors(f, df, x, hs)
-    floor = 1e-18  # errors that are exactly 0 would vanish from a log plot
+    floor = 1e-17  # errors that are exactly 0 would vanish from a log plot: draw them here
     ax_err.loglog(hs, np.maximum(fwd, floor), "-", color=CLASS_COLORS[1], label="forward difference")
     ax_err.loglog(hs, np.maximum(cen, floor), "-", color=CLASS_COLORS[0], label="central difference")
     ax_err.loglog([h], [max(est["forward_error"], floor)], "o", color=CLASS_COLORS[1], ms=8)
     ax_err.loglog([h], [max(est["central_error"], floor)], "o", color=CLASS_COLORS[0], ms=8)
     ax_err.axvline(h, color="0.5", lw=0.8)
-    ax_err.set_ylim(1e-17, 1e2)
+    for name, color in (("forward", CLASS_COLORS[1]), ("central", CLASS_COLORS[0])):
+        if est[f"{name}_error"] == 0.0:
+            ax_err.annotate(
+                f"{name}: error exactly 0",
+                (h, floor),
+                xytext=(-8, 8),
+                textcoords="offset points",
+                ha="right",
+                fontsize=8,
+                color=color,
+            )
+    ax_err.set_ylim(floor / 3, 1e2)
     ax_err.set_xlabel("step h")
     ax_err.set_ylabel("|estimate - exact|")
     ax_err.set_title("error against step size")
@@ -218,7 +243,7 @@ def nudge_explorer() -> object:
 
     return widgets.interactive(
         show,
-        x=widgets.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.1, description="x"),
+        x=widgets.FloatSlider(value=1.0, min=-3.0, max=3.0, step=0.1, description="x"),
         h=widgets.FloatLogSlider(value=0.5, base=10, min=-12, max=0, step=0.25, description="h"),
         func=widgets.Dropdown(options=list(NUDGE_FUNCTIONS), value="3x^2 - 4x + 5", description="f"),
     )
@@ -911,3 +936,225 @@ def init_scale_explorer() -> object:
 
 # ----------------------------------------------------------------------------
 # Notebooks 07-09 (local minima, matrix form, training end to end)
+
+
+def bumpy_loss(w: float | np.ndarray) -> float | np.ndarray:
+    """A 1-D non-convex loss with two minima: :math:`f(w) = (w^2 - 1)^2 + 0.3\\,w`.
+
+    The tilt :math:`0.3\\,w` makes the left minimum (near :math:`w = -1.04`) the global one and
+    the right minimum (near :math:`w = 0.96`) only local; a hump (a local maximum, near
+    :math:`w = 0.075`) separates their basins.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    return (w * w - 1.0) ** 2 + 0.3 * w
+
+
+def bumpy_loss_grad(w: float | np.ndarray) -> float | np.ndarray:
+    """:math:`f'(w) = 4w(w^2 - 1) + 0.3`, the derivative of :func:`bumpy_loss`."""
+    w = np.asarray(w, dtype=np.float64)
+    return 4.0 * w * (w * w - 1.0) + 0.3
+
+
+def bumpy_descent(w0: float, lr: float = 0.02, steps: int = 100, momentum: float = 0.0) -> np.ndarray:
+    """Gradient descent (with optional momentum) on :func:`bumpy_loss` from ``w0``.
+
+    Each step, as :class:`backprop_course.optim.SGD` does it:
+    :math:`v \\leftarrow \\mu v - \\eta f'(w)`, :math:`w \\leftarrow w + v` (plain descent when
+    :math:`\\mu = 0`). Plain descent with a small step ends in the minimum of the basin it
+    starts in; momentum can carry it over the hump into the other basin.
+
+    Returns:
+        ``steps + 1`` iterates :math:`w_0, \\dots, w_{\\text{steps}}` (``inf``/``nan`` once a
+        too-large learning rate has made them leave the float64 range).
+    """
+    lr = _positive(lr, "lr")
+    steps = _count(steps, "steps")
+    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    path = np.empty(steps + 1)
+    w, v = float(w0), 0.0
+    path[0] = w
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            v = momentum * v - lr * float(bumpy_loss_grad(w))
+            w = w + v
+            path[t] = w
+    return path
+
+
+def plot_bumpy_descent(w0: float = 1.8, lr: float = 0.02, momentum: float = 0.0, steps: int = 100) -> Figure:
+    """:func:`bumpy_loss` with the descent path of :func:`bumpy_descent`; the title names where it ended."""
+    path = bumpy_descent(w0, lr, steps, momentum)
+    finite = path[np.isfinite(path) & (np.abs(path) < 3.0)]
+    fig = plot_landscape_1d(lambda w: float(bumpy_loss(w)), -2.2, 2.2, path=finite)
+    ax = fig.axes[0]
+    ax.set_ylim(-0.6, min(12.0, max(4.0, 1.1 * float(bumpy_loss(w0)))))
+    end = path[-1]
+    if not np.isfinite(end) or abs(end) > 3.0:
+        verdict = "diverged: the steps overshoot further and further"
+    elif end < 0.0754:  # the hump between the basins
+        verdict = f"ended at w = {end:.3f}, the global minimum"
+    else:
+        verdict = f"ended at w = {end:.3f}, the local (not global) minimum"
+    ax.set_title(f"start w0 = {w0:g}, lr = {lr:g}, momentum = {momentum:g}: {verdict}", fontsize=9)
+    return fig
+
+
+def bumpy_descent_explorer() -> object:
+    """Sliders for the start, learning rate and momentum, drawing :func:`plot_bumpy_descent`."""
+    import ipywidgets as widgets
+
+    def show(w0: float, lr: float, momentum: float) -> None:
+        _display_figure(plot_bumpy_descent(w0, lr, momentum))
+
+    return widgets.interactive(
+        show,
+        w0=widgets.FloatSlider(value=1.8, min=-2.0, max=2.0, step=0.05, description="start w0"),
+        lr=widgets.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description="lr"),
+        momentum=widgets.FloatSlider(value=0.0, min=0.0, max=0.95, step=0.05, description="momentum"),
+    )
+
+
+def xor_run(
+    seed: int, hidden: int = 2, momentum: float = 0.0, steps: int = 2000, lr: float = 0.5
+) -> tuple[matrix_mlp.MatrixMLP, History]:
+    """Train ``MatrixMLP(2, [hidden, 1])`` on XOR from ``seed``: the set-up of notebook 07.
+
+    Tanh hidden units, a sigmoid output, mean squared error on 0/1 targets, full-batch
+    gradient descent: the defaults of :func:`backprop_course.matrix_mlp.xor_success_rate`.
+
+    The same run, step for step, as the scalar ``MLP`` of the same seed trained with
+    :func:`backprop_course.optim.train`, and as run ``seed`` of
+    :func:`backprop_course.matrix_mlp.xor_success_rate` (vectorised here so a slider is quick).
+
+    Returns:
+        ``(model, history)``: the trained :class:`~backprop_course.matrix_mlp.MatrixMLP` and
+        the loss and accuracy of every step.
+    """
+    hidden = _count(hidden, "hidden", minimum=1)
+    X, y = data.xor()
+    model = matrix_mlp.MatrixMLP(
+        2, [hidden, 1], activation="tanh", output_activation="sigmoid", seed=_count(seed, "seed")
+    )
+    history = matrix_mlp.train(model, X, y, loss="mse", steps=_count(steps, "steps"), lr=lr, momentum=momentum)
+    return model, history
+
+
+def plot_xor_run(seed: int = 0, hidden: int = 2, momentum: float = 0.0, steps: int = 2000, lr: float = 0.5) -> Figure:
+    """One XOR run of :func:`xor_run`: its decision boundary (left) and loss curve (right).
+
+    The title says whether the run solved XOR (all four points on the right side of
+    the output 0.5) or got stuck, with the final loss.
+    """
+    model, history = xor_run(seed, hidden, momentum, _count(steps, "steps", minimum=1), lr)
+    X, y = data.xor()
+    out = model(X)[:, 0]
+    solved = bool(np.all((out > 0.5) == (y == 1)))
+    fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(10.0, 4.0))
+    plot_decision_boundary(lambda P: model(P)[:, 0], X, y, ax=ax_b, threshold=0.5, resolution=120)
+    ax_b.set_title(f"seed {seed}: outputs " + ", ".join(f"{o:.2f}" for o in out), fontsize=9)
+    ax_l.semilogy(np.arange(1, len(history.loss) + 1), history.loss, color=CLASS_COLORS[0])
+    ax_l.set_xscale("log")
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel("loss (MSE)")
+    ax_l.grid(alpha=0.3, which="both")
+    verdict = "solved" if solved else "stuck"
+    ax_l.set_title(f"{verdict}: final loss {history.loss[-1]:.4f}", fontsize=10)
+    fig.suptitle(f"MLP 2-{hidden}-1 (tanh, sigmoid output, MSE), momentum {momentum:g}, {steps} steps", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def xor_seed_explorer() -> object:
+    """A seed picker (with hidden width and momentum) drawing :func:`plot_xor_run`."""
+    import ipywidgets as widgets
+
+    return widgets.interactive(
+        lambda seed, hidden, momentum: _display_figure(plot_xor_run(seed, hidden, momentum)),
+        seed=widgets.IntSlider(value=0, min=0, max=99, continuous_update=False, description="seed"),
+        hidden=widgets.IntSlider(value=2, min=1, max=8, continuous_update=False, description="hidden units"),
+        momentum=widgets.Dropdown(options=[0.0, 0.5, 0.9], value=0.0, description="momentum"),
+    )
+
+
+#: data sets for the training explorer of notebook 09: name -> () -> (X, y)
+TRAINING_DATASETS: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
+    "moons": lambda: data.moons(200, noise=0.15, seed=0),
+    "circles": lambda: data.circles(200, noise=0.08, seed=0),
+    "spirals": lambda: data.spirals(300, classes=3, noise=0.2, seed=0),
+    "xor blobs": lambda: data.blobs(
+        200, centers=np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]]), std=0.35, seed=0
+    ),
+}
+
+
+def _training_set(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    if dataset not in TRAINING_DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {sorted(TRAINING_DATASETS)}")
+    X, y = TRAINING_DATASETS[dataset]()
+    if dataset == "xor blobs":
+        y = np.where(y >= 2, 1, 0)  # corners (-1,-1), (1,1) are class 0; (-1,1), (1,-1) class 1
+    return X, y
+
+
+def train_on_dataset(
+    dataset: str = "moons", hidden: int = 16, depth: int = 2, steps: int = 300, lr: float = 0.1, seed: int = 0
+) -> tuple[matrix_mlp.MatrixMLP, History, np.ndarray, np.ndarray]:
+    """Train a ReLU ``MatrixMLP`` with ``depth`` hidden layers of ``hidden`` units on one of
+    :data:`TRAINING_DATASETS`, softmax cross-entropy (one output per class), He init,
+    full-batch gradient descent with momentum 0.9.
+
+    Returns:
+        ``(model, history, X, y)``.
+    """
+    hidden = _count(hidden, "hidden", minimum=1)
+    depth = _count(depth, "depth", minimum=1)
+    X, y = _training_set(dataset)
+    classes = int(y.max()) + 1
+    model = matrix_mlp.MatrixMLP(2, [hidden] * depth + [classes], init="he", seed=_count(seed, "seed"))
+    history = matrix_mlp.train(
+        model, X, y, loss="softmax", steps=_count(steps, "steps"), lr=_positive(lr, "lr"), momentum=0.9
+    )
+    return model, history, X, y
+
+
+def plot_training_run(
+    dataset: str = "moons", hidden: int = 16, depth: int = 2, steps: int = 300, lr: float = 0.1, seed: int = 0
+) -> Figure:
+    """Train with :func:`train_on_dataset`; draw the final decision boundary and the loss/accuracy curves."""
+    model, history, X, y = train_on_dataset(dataset, hidden, depth, _count(steps, "steps", minimum=1), lr, seed)
+    fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(10.5, 4.0))
+    plot_decision_boundary(model, X, y, ax=ax_b, resolution=120)
+    acc = float(np.mean(np.argmax(model(X), axis=1) == y))
+    ax_b.set_title(
+        f"{dataset}: MLP 2-{'-'.join([str(hidden)] * depth)}-{int(y.max()) + 1}, accuracy {acc:.0%}", fontsize=10
+    )
+    steps_axis = np.arange(len(history.loss))
+    ax_l.plot(steps_axis, history.loss, color=CLASS_COLORS[0], label="loss")
+    ax_l.set_yscale("log")
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel("loss (cross-entropy)", color=CLASS_COLORS[0])
+    ax_a = ax_l.twinx()
+    ax_a.plot(steps_axis, history.accuracy, color=CLASS_COLORS[1], label="accuracy")
+    ax_a.set_ylim(0.0, 1.02)
+    ax_a.set_ylabel("training accuracy", color=CLASS_COLORS[1])
+    ax_l.grid(alpha=0.3)
+    ax_l.set_title(f"final loss {history.loss[-1]:.4f}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def training_explorer() -> object:
+    """Data set, hidden width, depth and steps controls; retrains and draws :func:`plot_training_run`."""
+    import ipywidgets as widgets
+
+    def show(dataset: str, hidden: int, depth: int, steps: int) -> None:
+        _display_figure(plot_training_run(dataset, hidden, depth, steps))
+
+    return widgets.interactive(
+        show,
+        dataset=widgets.Dropdown(options=list(TRAINING_DATASETS), value="moons", description="data"),
+        hidden=widgets.IntSlider(value=16, min=1, max=32, continuous_update=False, description="hidden units"),
+        depth=widgets.IntSlider(value=2, min=1, max=3, continuous_update=False, description="hidden layers"),
+        steps=widgets.IntSlider(value=300, min=10, max=1000, step=10, continuous_update=False, description="steps"),
+    )
