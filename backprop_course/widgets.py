@@ -1005,7 +1005,7 @@ def bumpy_descent_explorer() -> object:
     import ipywidgets as widgets
 
     def show(w0: float, lr: float, momentum: float) -> None:
-        _display_figure(plot_bumpy_descent(w0, lr, momentum))
+        _show_png(plot_bumpy_descent(w0, lr, momentum))
 
     return widgets.interactive(
         show,
@@ -1070,7 +1070,7 @@ def xor_seed_explorer() -> object:
     import ipywidgets as widgets
 
     return widgets.interactive(
-        lambda seed, hidden, momentum: _display_figure(plot_xor_run(seed, hidden, momentum)),
+        lambda seed, hidden, momentum: _show_png(plot_xor_run(seed, hidden, momentum)),
         seed=widgets.IntSlider(value=0, min=0, max=99, continuous_update=False, description="seed"),
         hidden=widgets.IntSlider(value=2, min=1, max=8, continuous_update=False, description="hidden units"),
         momentum=widgets.Dropdown(options=[0.0, 0.5, 0.9], value=0.0, description="momentum"),
@@ -1149,7 +1149,7 @@ def training_explorer() -> object:
     import ipywidgets as widgets
 
     def show(dataset: str, hidden: int, depth: int, steps: int) -> None:
-        _display_figure(plot_training_run(dataset, hidden, depth, steps))
+        _show_png(plot_training_run(dataset, hidden, depth, steps))
 
     return widgets.interactive(
         show,
