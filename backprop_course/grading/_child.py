@@ -565,11 +565,13 @@ def selftest(config: dict[str, Any]) -> None:
     """Exit 0 if, after dropping privileges, Python can still import what submissions use."""
     import importlib.util
 
-    # find_spec of a top-level name does not import it; a dotted name would import its parent.
-    wanted = ["math", "ctypes"] + [m for m in ("numpy", "backprop_course") if importlib.util.find_spec(m)]
+    # find_spec of a top-level name does not import it (a dotted name would import its parent).
+    wanted = ["math", "ctypes"] + (["numpy"] if importlib.util.find_spec("numpy") else [])
     _secure(config)
     for module in wanted:
         __import__(module)
+    with open(os.path.join(config["package_root"], "backprop_course", "engine.py"), "rb") as f:
+        f.read(1)
     os._exit(0)
 
 

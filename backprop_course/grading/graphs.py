@@ -159,8 +159,9 @@ def fanout_graph(rng: np.random.Generator, width: int = 3, depth: int = 4) -> Gr
 def deep_chain(rng: np.random.Generator, depth: int = 5000) -> GraphDesc:
     """``x_{k+1} = x_k * w_k`` and ``x_{k+1} = x_k + b_k`` alternately, ``depth`` ops deep.
 
-    Weights stay within 1% of 1 so the gradient neither vanishes nor explodes over
-    thousands of steps: every leaf's gradient is of order 1 and can be checked.
+    Weights stay within 1% of 1 and the added biases are small and positive, so
+    ``x`` stays between about 0.5 and 50 and no gradient vanishes or explodes over
+    thousands of steps: every node's gradient can be checked.
     """
     desc: GraphDesc = [["", [], float(rng.uniform(0.5, 1.5))]]
     top = 0
@@ -169,7 +170,7 @@ def deep_chain(rng: np.random.Generator, depth: int = 5000) -> GraphDesc:
             desc.append(["", [], float(rng.uniform(0.99, 1.01))])
             desc.append(["*", [top, len(desc) - 1], None])
         else:
-            desc.append(["", [], float(rng.uniform(-0.1, 0.1))])
+            desc.append(["", [], float(rng.uniform(0.0, 0.02))])
             desc.append(["+", [top, len(desc) - 1], None])
         top = len(desc) - 1
     return desc

@@ -46,7 +46,7 @@ _MARKS = {
 
 
 def _points(x: float) -> str:
-    return f"{x:g}" if float(x).is_integer() else f"{x:.2f}"
+    return f"{round(float(x), 4):g}"
 
 
 def text_report(result: SubmissionResult) -> str:

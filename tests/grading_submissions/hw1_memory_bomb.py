@@ -28,7 +28,7 @@ def log_backward(a, out, dout):
 def tanh_backward(a, out, dout):
     hoard = []
     while True:
-        hoard.append(bytearray(50 * 2**20))
+        hoard.append(bytes(50 * 2**20))
 
 
 def sigmoid_backward(a, out, dout):
