@@ -265,17 +265,24 @@ def test_as_root_submissions_run_as_nobody(tmp_path):
     protected.mkdir(mode=0o755)
     target = protected / "stolen.json"
     submission = tmp_path / "sneaky.py"
-    source = (
-        (SUBMISSIONS / "hw1_correct.py")
-        .read_text()
-        .replace(
-            "def add_backward(a, b, out, dout):\n    return dout, dout",
-            "import os\n\n\ndef add_backward(a, b, out, dout):\n"
-            "    try:\n        os.kill(os.getppid(), 0)\n        return 0.0, 0.0\n    except PermissionError:\n        pass\n"
-            f"    try:\n        open({str(target)!r}, 'w').write('{{}}')\n        return 0.0, 0.0\n"
-            "    except PermissionError:\n        return dout, dout\n",
-        )
-    )
+    sneaky_add = f"""import os
+
+
+def add_backward(a, b, out, dout):
+    try:
+        os.kill(os.getppid(), 0)  # signal 0 only asks whether we may signal the grader
+        return 0.0, 0.0
+    except PermissionError:
+        pass
+    try:
+        open({str(target)!r}, "w").write("{{}}")
+        return 0.0, 0.0
+    except PermissionError:
+        return dout, dout
+"""
+    correct_add = "def add_backward(a, b, out, dout):\n    return dout, dout"
+    source = (SUBMISSIONS / "hw1_correct.py").read_text().replace(correct_add, sneaky_add)
+    assert "os.getppid" in source
     submission.write_text(source)
     options = GradingOptions(seed=1, sandbox=SandboxOptions(python="/usr/bin/python3", user="nobody"))
     result = grade_submission("hw1", submission, options=options)
