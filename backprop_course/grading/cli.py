@@ -144,8 +144,13 @@ def _grade(args: argparse.Namespace) -> int:
 
     results = grade_batch(spec, entries, options=options, progress=progress)
     # Written only now, once every child process has ended (see reports.py).
+    failed_writes = 0
     for result in results:
-        write_student_files(result, outdir, gradescope=args.gradescope)
+        try:
+            write_student_files(result, outdir, gradescope=args.gradescope)
+        except OSError as err:  # one unwritable folder must not cost the others their results
+            failed_writes += 1
+            print(f"backprop-course: could not write the results of {result.student}: {err}", file=sys.stderr)
     write_gradebook(results, outdir / "gradebook.csv")
     counts = Counter(r.status for r in results)
     mean = sum(r.score for r in results) / len(results)
@@ -155,7 +160,7 @@ def _grade(args: argparse.Namespace) -> int:
         + f"; mean score {mean:.2f} / {spec.max_score:g}"
     )
     print(f"wrote {outdir / 'gradebook.csv'} and one folder per student in {outdir}/")
-    return 0
+    return 1 if failed_writes else 0
 
 
 def _autograder(args: argparse.Namespace) -> int:

@@ -115,9 +115,7 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        if path.is_symlink() or path.is_dir():
-            raise OSError(f"{path} is not a regular file; refusing to write there")
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # replaces a symlink itself, never the file it points to
         os.chmod(path, 0o644)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -182,6 +182,10 @@ class _Child:
                 pass_fds=(req_r, res_w),
                 start_new_session=True,
             )
+        except BaseException:
+            os.close(self.req_w)
+            os.close(self.res_r)
+            raise
         finally:
             os.close(req_r)
             os.close(res_w)
@@ -220,7 +224,7 @@ class _Child:
                 if isinstance(msg, dict) and isinstance(msg.get("event"), str):
                     return msg
             if len(self.buffer) > self.options.max_message_bytes:
-                raise _ChildGone("answer too large")
+                raise _ChildGone(f"your code sent back more than {self.options.max_message_bytes >> 20} MB of answers")
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _Timeout()
@@ -237,15 +241,33 @@ class _Child:
         while self.receive(deadline).get("event") != "ready":
             pass
 
-    def kill(self) -> None:
-        if self.proc.poll() is None:
+    def exit_status(self, timeout: float) -> int | None:
+        """The child's exit status once it has ended (``-signal`` if killed), else None.
+
+        Does not reap the child: while it is a zombie its pid, which is also its
+        process group's id, cannot be reused, so :meth:`kill` can always signal the
+        group safely.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
             try:
+                info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+            except ChildProcessError:  # already reaped
+                return self.proc.returncode
+            if info is not None and info.si_pid == self.proc.pid:
+                return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.005)
+
+    def kill(self) -> None:
+        """Kill the child and anything it forked (its whole process group), then reap it."""
+        if self.proc.returncode is None:  # not reaped yet, so the group id is still ours
+            try:
+                # Even if the child itself has exited: a process it forked may still be in its group.
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                try:
-                    self.proc.kill()
-                except ProcessLookupError:  # pragma: no cover - gone between the two calls
-                    pass
+                pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
@@ -253,16 +275,13 @@ class _Child:
         self.close_fds()
 
     def close(self) -> None:
-        """Ask the child to stop (close its request pipe), then make sure it did."""
+        """Ask the child to stop (close its request pipe), give it a second, then kill its group."""
         try:
             os.close(self.req_w)
         except OSError:
             pass
         self.req_w = -1
-        try:
-            self.proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            pass
+        self.exit_status(1.0)
         self.kill()
 
     def close_fds(self) -> None:
@@ -276,10 +295,9 @@ class _Child:
 
     def death(self) -> str:
         """How the child ended, for a student to read."""
-        try:
-            code = self.proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            return "stopped answering (it closed the grader's pipe?)"
+        code = self.exit_status(2.0)
+        if code is None:
+            return "the process stopped answering (it closed the grader's pipe?)"
         return describe_exit(code)
 
 
@@ -429,7 +447,7 @@ class _Session:
             try:
                 child.wait_ready()
             except (_ChildGone, _Timeout):
-                detail = "it exited" if child.proc.poll() is not None else "it did not start in time"
+                detail = "it exited" if child.exit_status(0.5) is not None else "it did not start in time"
                 child.kill()
                 log = _read_output(child.startup_log)[0].strip().splitlines()[-3:]
                 detail += (": " + " | ".join(log)) if log else ""
@@ -463,11 +481,7 @@ class _Session:
                 reason = f"did not finish within {self.options.statement_time_limit:g} s"
                 child.kill()
             except (_ChildGone, ValueError, KeyError, TypeError):
-                try:
-                    code: int | None = child.proc.wait(timeout=2.0)
-                except subprocess.TimeoutExpired:
-                    code = None
-                reason = f"ended the grader's process ({short_exit(code)})"
+                reason = f"ended the grader's process ({short_exit(child.exit_status(2.0))})"
                 child.kill()
             if current is None or current in self.skipped:
                 return None, LoadReport(started=False, detail=f"loading the submission failed: {reason}")
