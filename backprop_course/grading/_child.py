@@ -34,10 +34,20 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-# Bound now, before any student code can replace the module attributes.
+# Bound now, before any student code can replace the module attributes: a submission
+# that patches json.loads or os.dup2 in one test must not break the grader's plumbing
+# for the next one.
 _write = os.write
+_os_open = os.open
+_dup2 = os.dup2
+_close = os.close
+_open = open
 _dumps = json.dumps
+_loads = json.loads
 _monotonic = time.monotonic
+_signal = signal.signal
+_setitimer = signal.setitimer
+_setrlimit = resource.setrlimit
 
 #: largest number of array elements / list items we encode in one answer
 MAX_ELEMENTS = 2_000_000
@@ -397,14 +407,14 @@ class Child:
                 stream.flush()
             except BaseException:
                 pass
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        os.close(fd)
+        fd = _os_open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        _dup2(fd, 1)
+        _dup2(fd, 2)
+        _close(fd)
         self._keep.extend([sys.stdout, sys.stderr])
         del self._keep[:-8]
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+        sys.stdout = _open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+        sys.stderr = _open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
 
     def flush_output(self) -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -416,12 +426,12 @@ class Child:
     # -- alarm
     @staticmethod
     def alarm(seconds: float) -> None:
-        signal.signal(signal.SIGALRM, _raise_timeout)
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+        _signal(signal.SIGALRM, _raise_timeout)
+        _setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
 
     @staticmethod
     def cancel_alarm() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _setitimer(signal.ITIMER_REAL, 0)
 
     # -- commands
     def load(self, msg: dict[str, Any]) -> None:
@@ -476,7 +486,7 @@ class Child:
         self.redirect_output(f"out_{seq}.txt")
         memory = min(int(msg["memory_bytes"]), self.memory_hard)
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, self.memory_hard))
+            _setrlimit(resource.RLIMIT_AS, (memory, self.memory_hard))
         except (ValueError, OSError):
             pass
         limit = float(msg["time_limit"])
@@ -495,7 +505,7 @@ class Child:
             self.cancel_alarm()
         self.flush_output()
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (self.memory_hard, self.memory_hard))
+            _setrlimit(resource.RLIMIT_AS, (self.memory_hard, self.memory_hard))
         except (ValueError, OSError):
             pass
         if guard.timed_out:
@@ -510,7 +520,7 @@ class Child:
             line = self.requests.readline()
             if not line:
                 return
-            msg = json.loads(line)
+            msg = _loads(line)
             if msg["cmd"] == "load":
                 self.load(msg)
             elif msg["cmd"] == "run":

@@ -79,7 +79,7 @@ class SandboxOptions:
     user: str | None = "auto"
     max_restarts: int = 8
     isolation: str = "submission"
-    max_message_bytes: int = 64 << 20
+    max_message_bytes: int = 16 << 20
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Attack: div_backward monkeypatches math, numpy and the grader's own checks in its process, then lies."""
+"""Attack: div_backward monkeypatches math, numpy, json, os and the grader's own checks in its process, then lies."""
 
+import json
 import math
+import os
 
 import numpy as np
 
@@ -23,6 +25,9 @@ def div_backward(a, b, out, dout):
     checks.rel_error = lambda *args, **kwargs: 0.0
     checks.credit_for = lambda *args, **kwargs: 1.0
     gradcheck.rel_error = lambda *args, **kwargs: 0.0
+    # and the plumbing the grader's child process uses to talk to the grader
+    json.loads = json.dumps = lambda *args, **kwargs: "{}"
+    os.write = os.dup2 = os.open = lambda *args, **kwargs: 0
     return 123.0, -456.0
 
 
