@@ -45,6 +45,7 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
         nb,
         timeout=timeout,
         kernel_name="python3",
+        record_timing=False,  # timestamps would change every cell on every run
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()

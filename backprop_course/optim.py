@@ -155,7 +155,7 @@ def train(
             return ``True`` to stop early.
 
     Raises:
-        TrainingDivergedError: when the loss becomes NaN or infinite.
+        TrainingDivergedError: when the loss becomes NaN or infinite, or a value overflows float64.
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
@@ -190,8 +190,7 @@ def train(
             total.backward()
         except (OverflowError, TrainingDivergedError) as err:
             raise TrainingDivergedError(
-                f"training diverged at step {step}: {err} The learning rate {opt.current_lr():g} "
-                "is probably too large; try a smaller one."
+                f"training diverged at step {step} with learning rate {opt.current_lr():g}: {err}"
             ) from err
         opt.step()
         if callback is not None and callback(step, model, history) is True:
