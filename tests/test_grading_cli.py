@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from backprop_course.cli import main
+from backprop_course.grading import find_submissions, get_assignment
 from backprop_course.grading.grader import SubmissionResult, TestResult
 from backprop_course.grading.reports import gradebook_csv, gradescope_results, safe_name, text_report
 
@@ -209,6 +210,15 @@ def test_report_formats():
     assert rows[0] == ["student", "status", "score", "max_score", "a", "b", "seconds", "message"]
     assert rows[1][:6] == ["../../etc/x y", "graded", "1.5", "3", "1", "0.5"]
     assert [r[0] for r in rows[1:]] == ["../../etc/x y", "amy"]
+
+
+def test_students_get_unique_folder_names(tmp_path):
+    for name in ("alice.py", "alice.ipynb", "a b.py", "a_b.py"):
+        (tmp_path / name).write_text("x = 1\n")
+    (tmp_path / "alice").mkdir()
+    names = [e.student for e in find_submissions(tmp_path, get_assignment("hw1"))]
+    assert names == ["a b", "a_b-2", "alice", "alice-2", "alice-3"]
+    assert len({safe_name(n) for n in names}) == len(names)
 
 
 def test_student_names_become_safe_folder_names():

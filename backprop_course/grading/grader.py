@@ -19,6 +19,7 @@ Statuses of a submission (the gradebook's ``status`` column):
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 import traceback
@@ -41,6 +42,7 @@ __all__ = [
     "grade_batch",
     "grade_submission",
     "pick_submission_file",
+    "safe_name",
 ]
 
 STATUSES = ("graded", "timed out", "crashed", "could not be read")
@@ -424,22 +426,40 @@ class Entry:
     problem: str = ""
 
 
+def safe_name(student: str) -> str:
+    """A file-system-safe folder name for a student (no path separators, no leading dot)."""
+    name = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).lstrip(".") or "student"
+    return name[:120]
+
+
 def find_submissions(folder: Path, assignment: Assignment) -> list[Entry]:
-    """The students in ``folder``: each ``.ipynb``/``.py`` file is one, and so is each subfolder."""
+    """The students in ``folder``: each ``.ipynb``/``.py`` file is one, and so is each subfolder.
+
+    Names are unique even as folder names (``alice.py`` and ``alice/`` become
+    ``alice`` and ``alice-2``), so no student's results overwrite another's.
+    """
     entries: list[Entry] = []
+    taken: set[str] = set()
+
+    def unique(name: str) -> str:
+        candidate, k = name, 1
+        while safe_name(candidate).lower() in taken:
+            k += 1
+            candidate = f"{name}-{k}"
+        taken.add(safe_name(candidate).lower())
+        return candidate
+
     items = sorted(p for p in Path(folder).iterdir() if not p.name.startswith((".", "__")))
-    stems = [p.stem for p in items if p.is_file()]
     for p in items:
         if p.is_dir():
             if (p / "gradebook.csv").exists():
                 continue  # an output folder of an earlier run
             try:
-                entries.append(Entry(p.name, pick_submission_file(p, assignment)))
+                entries.append(Entry(unique(p.name), pick_submission_file(p, assignment)))
             except SubmissionUnreadable as err:
-                entries.append(Entry(p.name, None, str(err)))
+                entries.append(Entry(unique(p.name), None, str(err)))
         elif p.suffix.lower() in (".ipynb", ".py"):
-            name = p.stem if stems.count(p.stem) == 1 else p.name
-            entries.append(Entry(name, p))
+            entries.append(Entry(unique(p.stem), p))
     return entries
 
 

@@ -17,13 +17,12 @@ import io
 import json
 import math
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .grader import SubmissionResult
+from .grader import SubmissionResult, safe_name
 
 __all__ = [
     "gradebook_csv",
@@ -101,12 +100,6 @@ def gradescope_results(result: SubmissionResult) -> dict[str, Any]:
             for t in result.tests
         ],
     }
-
-
-def safe_name(student: str) -> str:
-    """A file-system-safe folder name for a student (no path separators, no leading dot)."""
-    name = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).lstrip(".") or "student"
-    return name[:120]
 
 
 def _atomic_write(path: Path, text: str) -> None:
