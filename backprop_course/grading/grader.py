@@ -454,10 +454,11 @@ def find_submissions(folder: Path, assignment: Assignment) -> list[Entry]:
         if p.is_dir():
             if (p / "gradebook.csv").exists():
                 continue  # an output folder of an earlier run
+            name = unique(p.name)
             try:
-                entries.append(Entry(unique(p.name), pick_submission_file(p, assignment)))
+                entries.append(Entry(name, pick_submission_file(p, assignment)))
             except SubmissionUnreadable as err:
-                entries.append(Entry(unique(p.name), None, str(err)))
+                entries.append(Entry(name, None, str(err)))
         elif p.suffix.lower() in (".ipynb", ".py"):
             entries.append(Entry(unique(p.stem), p))
     return entries
