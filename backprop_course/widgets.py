@@ -238,23 +238,53 @@ def nudge_explorer() -> object:
     """Sliders for ``x`` and ``h`` (log scale) and a function menu, drawing :func:`plot_nudge`."""
     import ipywidgets as widgets
 
-    def show(x: float, h: float, func: str) -> None:
-        _display_figure(plot_nudge(x, h, func))
-
-    return widgets.interactive(
-        show,
-        x=widgets.FloatSlider(value=1.0, min=-3.0, max=3.0, step=0.1, description="x"),
-        h=widgets.FloatLogSlider(value=0.5, base=10, min=-12, max=0, step=0.25, description="h"),
+    return figure_explorer(
+        plot_nudge,
+        x=widgets.FloatSlider(value=1.0, min=-3.0, max=3.0, step=0.1, continuous_update=False, description="x"),
+        h=widgets.FloatLogSlider(
+            value=0.5, base=10, min=-12, max=0, step=0.25, continuous_update=False, description="h"
+        ),
         func=widgets.Dropdown(options=list(NUDGE_FUNCTIONS), value="3x^2 - 4x + 5", description="f"),
     )
 
 
-def _display_figure(fig: Figure) -> None:
-    """Show ``fig`` in the current output (a widget's Output area) and close it, so it is shown once."""
-    from IPython.display import display
+def figure_output(fig: Figure) -> dict[str, object]:
+    """``fig`` as one Jupyter ``display_data`` output (a PNG), and close the figure.
 
-    display(fig)
+    Used by :func:`figure_explorer` to put a picture into an ``Output`` widget's state.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
+    return {
+        "output_type": "display_data",
+        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": "<Figure>"},
+        "metadata": {},
+    }
+
+
+def figure_explorer(plot: Callable[..., Figure], **controls: object) -> object:
+    """Wire ipywidgets controls to ``plot`` (a function returning a Figure) with ``ipywidgets.interactive``.
+
+    Each change of a control redraws ``plot(**values)`` into an ``Output`` widget below the
+    controls by setting that widget's ``outputs`` directly, instead of displaying the figure
+    inside the ``Output`` context. So nothing is sent as a cell output while a notebook runs:
+    the stored cell has the same outputs under nbclient (which routes captured output into
+    the widget) and nbval (which does not), and nbclient does not hit its occasional hang on
+    widget output messages. Works with ipywidgets 7.7 and 8.
+
+    Returns:
+        A ``VBox`` of the ``interactive`` controls and the ``Output`` with the picture.
+    """
+    import ipywidgets as widgets
+
+    out = widgets.Output()
+
+    def show(**values: object) -> None:
+        out.outputs = (figure_output(plot(**values)),)
+
+    controls_box = widgets.interactive(show, **controls)
+    return widgets.VBox([controls_box, out])
 
 
 #: data sets for the neuron explorer of notebook 03: name -> function returning (X, y)
@@ -372,14 +402,11 @@ def neuron_explorer() -> object:
     """Sliders for a 2-input neuron's weights and bias, drawing :func:`plot_neuron`."""
     import ipywidgets as widgets
 
-    def show(w1: float, w2: float, b: float, activation: str, dataset: str) -> None:
-        _display_figure(plot_neuron(w1, w2, b, activation, dataset))
-
     def slider(value: float, name: str) -> object:
-        return widgets.FloatSlider(value=value, min=-3.0, max=3.0, step=0.1, description=name)
+        return widgets.FloatSlider(value=value, min=-3.0, max=3.0, step=0.1, continuous_update=False, description=name)
 
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        plot_neuron,
         w1=slider(1.0, "w1"),
         w2=slider(1.0, "w2"),
         b=slider(-1.5, "b"),

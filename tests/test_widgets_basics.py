@@ -5,6 +5,7 @@ Expected values are worked out by hand from the formulas, not by the code under 
 
 from __future__ import annotations
 
+import base64
 import math
 
 import matplotlib
@@ -165,14 +166,46 @@ def test_every_neuron_dataset_is_two_classes_in_two_dimensions():
         assert set(np.unique(y).tolist()) == {0, 1}, name
 
 
-def test_explorers_build_with_the_plain_functions_behind_them():
+def _png(explorer):
+    controls, out = explorer.children
+    assert len(out.outputs) == 1
+    return out.outputs[0]["data"]["image/png"]
+
+
+def test_explorers_draw_a_picture_and_redraw_it_when_a_slider_moves():
     pytest.importorskip("ipywidgets")
     nudge = widgets.nudge_explorer()
-    names = [c.description for c in nudge.children[:-1]]
-    assert names == ["x", "h", "f"]
+    controls = nudge.children[0]
+    assert [c.description for c in controls.children[:-1]] == ["x", "h", "f"]
+    before = _png(nudge)
+    assert base64.b64decode(before).startswith(b"\x89PNG")
+    controls.children[1].value = 1e-6  # h
+    assert _png(nudge) != before
+
     neuron = widgets.neuron_explorer()
-    names = [c.description for c in neuron.children[:-1]]
-    assert names == ["w1", "w2", "b", "activation", "data"]
-    # moving a slider re-runs the callback without error
-    neuron.children[0].value = -2.0
-    nudge.children[1].value = 1e-6
+    controls = neuron.children[0]
+    assert [c.description for c in controls.children[:-1]] == ["w1", "w2", "b", "activation", "data"]
+    before = _png(neuron)
+    controls.children[0].value = -2.0  # w1
+    assert _png(neuron) != before
+    assert plt.get_fignums() == []  # every drawn figure was closed
+
+
+def test_figure_explorer_passes_control_values_to_the_plot_function():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    calls = []
+
+    def plot(a, b):
+        calls.append((a, b))
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [a, b])
+        return fig
+
+    explorer = widgets.figure_explorer(
+        plot, a=ipywidgets.IntSlider(value=2, max=5), b=ipywidgets.Dropdown(options=[7, 8])
+    )
+    assert calls == [(2, 7)]
+    explorer.children[0].children[1].value = 8
+    assert calls[-1] == (2, 8)
+    output = explorer.children[1].outputs[0]
+    assert output["output_type"] == "display_data" and "image/png" in output["data"]
