@@ -12,6 +12,8 @@ needs no Jupyter (it works with ipywidgets 7.7 as on Colab, and 8.x).
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -33,6 +35,8 @@ __all__: list[str] = [
     "NUDGE_FUNCTIONS",
     "best_step",
     "decision_line",
+    "figure_explorer",
+    "figure_output",
     "finite_difference_errors",
     "neuron_explorer",
     "neuron_output",
