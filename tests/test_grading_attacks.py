@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from backprop_course.grading import GradingOptions, SandboxOptions, find_submissions, grade_batch, grade_submission
+from backprop_course.grading.sandbox import _sandbox_user
 from backprop_course.grading.specs import get_assignment
 
 SUBMISSIONS = Path(__file__).parent / "grading_submissions"
@@ -41,15 +42,19 @@ def batch(tmp_path_factory):
     fake_target = tmp_path_factory.mktemp("results") / "results.json"
     fake_target.write_text('{"score": 0}')
     fake_target.chmod(0o666)
+    pidfile = tmp_path_factory.mktemp("pids") / "forked.txt"
     for path in SUBMISSIONS.glob("hw1_*"):
         text = path.read_text()
         if path.name == "hw1_fake_output.py":
             text = text.replace("@RESULTS@", str(fake_target))
+        if path.name == "hw1_fork.py":
+            text = text.replace("@PIDFILE@", str(pidfile))
         (folder / path.name).write_text(text)
     (folder / "hw1_broken_json.ipynb").write_text('{"cells": [ {"cell_type": "code", "source": "def add_ba')
     entries = find_submissions(folder, get_assignment("hw1"))
     results = {r.student: r for r in grade_batch("hw1", entries, options=FAST)}
     results["fake target"] = fake_target  # type: ignore[assignment]
+    results["pidfile"] = pidfile  # type: ignore[assignment]
     return results
 
 
@@ -115,7 +120,27 @@ def test_printed_fake_results_and_written_fake_files_change_nothing(batch):
     assert_outcome(result, {"mul_backward": ("failed", "da = 0, expected")})
     mul = next(t for t in result.tests if t.name == "mul_backward")
     assert "All tests passed! Score: 9 / 9" in mul.output  # shown to the student as printed output, nothing more
-    assert json.loads(batch["fake target"].read_text())["score"] == 1000  # the attack did run
+    written = json.loads(batch["fake target"].read_text())["score"]
+    if _sandbox_user("auto", sys.executable) is None:
+        assert written == 1000  # the attack did run, and it changed nothing above
+    else:
+        assert written == 0  # running as 'nobody', it could not even write the file
+
+
+def test_processes_forked_by_a_submission_do_not_outlive_it(batch):
+    assert_outcome(batch["hw1_fork"], {})
+    pidfile = batch["pidfile"]
+    pids = [int(p) for p in pidfile.read_text().split()] if pidfile.exists() else []
+    for pid in pids:  # none when the child may not fork at all (RLIMIT_NPROC as a non-root user)
+        assert _gone(pid), f"process {pid} forked by the submission is still running"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")  # a zombie waiting for init to reap it is dead
 
 
 def test_monkeypatching_numpy_math_and_the_checker_in_the_child_changes_nothing(batch):
