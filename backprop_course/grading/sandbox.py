@@ -24,8 +24,18 @@ running is remembered and skipped in the next child.
 One child per submission (not per test) is the default: starting Python and
 importing numpy is the cost of isolation, and paying it once per submission
 instead of once per test is what keeps a 300-student batch fast
-(``benchmarks/grading.py`` measures both). ``isolation="test"`` starts a fresh
-child for each test.
+(``benchmarks/grading.py`` measures both: about 1x the cost of a bare
+``python -c "import numpy"`` per submission with 2 workers, against about 6-9x with
+one child per test). State a submission leaves behind in one test (a patched
+module, a global) can only change its own later answers, which the judge checks
+anyway. ``isolation="test"`` starts a fresh child for each test.
+
+Limits of this sandbox (it is a process, not a container): as a non-root user the
+child runs with the grader's user id, so it could signal the grader or write files
+that user can write; run batches as root (submissions then run as ``nobody``) or
+in a container. Network access is not blocked. A process the child forks is killed
+with the child's process group; as root without the switch to ``nobody``, one
+that calls ``setsid()`` could escape that.
 """
 
 from __future__ import annotations
