@@ -270,25 +270,29 @@ def figure_output(fig: Figure) -> dict[str, object]:
 def figure_explorer(plot: Callable[..., Figure], **controls: object) -> object:
     """Wire ipywidgets controls to ``plot`` (a function returning a Figure) with ``ipywidgets.interactive``.
 
-    Each change of a control redraws ``plot(**values)`` into an ``Output`` widget below the
-    controls by setting that widget's ``outputs`` directly, instead of displaying the figure
-    inside the ``Output`` context. So nothing is sent as a cell output while a notebook runs:
-    the stored cell has the same outputs under nbclient (which routes captured output into
-    the widget) and nbval (which does not), and nbclient does not hit its occasional hang on
-    widget output messages. Works with ipywidgets 7.7 and 8.
+    Each change of a control redraws ``plot(**values)`` into the ``interactive``'s own
+    ``Output`` widget by setting that widget's ``outputs`` directly, instead of displaying
+    the figure inside the ``Output`` context. So nothing is sent as a cell output while a
+    notebook runs: the stored cell has the same outputs under nbclient (which routes captured
+    output into the widget) and nbval (which does not), and nbclient does not hit its
+    occasional hang on captured widget output (jupyter/nbclient#312). Works with ipywidgets
+    7.7 and 8.
 
     Returns:
-        A ``VBox`` of the ``interactive`` controls and the ``Output`` with the picture.
+        The ``interactive`` widget: the controls, then the ``Output`` holding the picture.
     """
     import ipywidgets as widgets
 
-    out = widgets.Output()
+    ui: list[object] = []  # the interactive, once built: its Output is where the picture goes
 
     def show(**values: object) -> None:
-        out.outputs = (figure_output(plot(**values)),)
+        if ui:
+            ui[0].out.outputs = (figure_output(plot(**values)),)  # type: ignore[attr-defined]
 
-    controls_box = widgets.interactive(show, **controls)
-    return widgets.VBox([controls_box, out])
+    explorer = widgets.interactive(show, clear_output=False, **controls)
+    ui.append(explorer)
+    explorer.update()  # the first picture (the call inside interactive's constructor came too early)
+    return explorer
 
 
 #: data sets for the neuron explorer of notebook 03: name -> function returning (X, y)

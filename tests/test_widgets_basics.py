@@ -167,7 +167,8 @@ def test_every_neuron_dataset_is_two_classes_in_two_dimensions():
 
 
 def _png(explorer):
-    controls, out = explorer.children
+    # the interactive's children: the controls, then its Output holding the picture
+    out = explorer.children[-1]
     assert len(out.outputs) == 1
     return out.outputs[0]["data"]["image/png"]
 
@@ -175,23 +176,22 @@ def _png(explorer):
 def test_explorers_draw_a_picture_and_redraw_it_when_a_slider_moves():
     pytest.importorskip("ipywidgets")
     nudge = widgets.nudge_explorer()
-    controls = nudge.children[0]
-    assert [c.description for c in controls.children[:-1]] == ["x", "h", "f"]
+    assert "widget-interact" in nudge._dom_classes
+    assert [c.description for c in nudge.children[:-1]] == ["x", "h", "f"]
     before = _png(nudge)
     assert base64.b64decode(before).startswith(b"\x89PNG")
-    controls.children[1].value = 1e-6  # h
+    nudge.children[1].value = 1e-6  # h
     assert _png(nudge) != before
 
     neuron = widgets.neuron_explorer()
-    controls = neuron.children[0]
-    assert [c.description for c in controls.children[:-1]] == ["w1", "w2", "b", "activation", "data"]
+    assert [c.description for c in neuron.children[:-1]] == ["w1", "w2", "b", "activation", "data"]
     before = _png(neuron)
-    controls.children[0].value = -2.0  # w1
+    neuron.children[0].value = -2.0  # w1
     assert _png(neuron) != before
     assert plt.get_fignums() == []  # every drawn figure was closed
 
 
-def test_figure_explorer_passes_control_values_to_the_plot_function():
+def test_figure_explorer_passes_control_values_to_the_plot_function_once_per_change():
     ipywidgets = pytest.importorskip("ipywidgets")
     calls = []
 
@@ -205,7 +205,7 @@ def test_figure_explorer_passes_control_values_to_the_plot_function():
         plot, a=ipywidgets.IntSlider(value=2, max=5), b=ipywidgets.Dropdown(options=[7, 8])
     )
     assert calls == [(2, 7)]
-    explorer.children[0].children[1].value = 8
-    assert calls[-1] == (2, 8)
-    output = explorer.children[1].outputs[0]
+    explorer.children[1].value = 8
+    assert calls == [(2, 7), (2, 8)]
+    output = explorer.children[-1].outputs[0]
     assert output["output_type"] == "display_data" and "image/png" in output["data"]
