@@ -24,9 +24,9 @@ running is remembered and skipped in the next child.
 One child per submission (not per test) is the default: starting Python and
 importing numpy is the cost of isolation, and paying it once per submission
 instead of once per test is what keeps a 300-student batch fast
-(``benchmarks/grading.py`` measures both: about 1x the cost of a bare
-``python -c "import numpy"`` per submission with 2 workers, against about 6-9x with
-one child per test). State a submission leaves behind in one test (a patched
+(``benchmarks/grading.py`` measures both: with 2 workers on 2 cores, 0.7-1.1x the
+cost of a bare ``python -c "import numpy"`` per submission, against 3.5-9x with one
+child per test, depending on the machine's load). State a submission leaves behind in one test (a patched
 module, a global) can only change its own later answers, which the judge checks
 anyway. ``isolation="test"`` starts a fresh child for each test.
 
