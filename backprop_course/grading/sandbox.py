@@ -433,8 +433,8 @@ class _Session:
         self.cpu_seconds = (
             sum(r.time_limit for r in runs) + n * options.statement_time_limit / 4 + options.startup_timeout + 30
         )
+        uid_gid = _sandbox_user(options.user, options.python)  # may raise: before making the folder
         self.workdir = Path(tempfile.mkdtemp(prefix="bpc-grade-"))
-        uid_gid = _sandbox_user(options.user, options.python)
         if uid_gid:
             os.chown(self.workdir, *uid_gid)
         self.skipped: dict[int, str] = {}
