@@ -17,7 +17,9 @@
    2-2-1 with a sigmoid output, as notebook 07 uses it). Target: under 10 s.
 
 Every time is measured in this run, on this machine; ratios compare figures from the
-same run. Nothing here is part of the test suite.
+same run, timed in turn (best of k) so that other processes slow both sides alike. The
+load average is printed: with other work on the cores, ratios move by ~20%. Nothing here
+is part of the test suite; the exit status is 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -269,6 +271,8 @@ def part2(quick: bool) -> dict[str, bool]:
     skipped = {(100_000, 1024)}  # ~630 GFLOP and ~5 GB of activations per step: minutes, not seconds
     print("2. time per training step, MLP 2-W-W-1 ReLU, hinge + L2, full batch of N moons points")
     print("   ratio = step time / time of the bare numpy matmuls of the same shapes (9 per step); 1.0 is the floor")
+    print("   matmul share = bare matmul time / step time; GFLOP/s = the step's matmul FLOPs / step time")
+    print("   step and matmuls are timed in turn, best of 5-50; a busy machine (see load) blurs the ratios by ~20%")
     print(f"   {'N':>8} {'W':>5} {'step ms':>10} {'matmul ms':>10} {'ratio':>7} {'matmul share':>13} {'GFLOP/s':>8}")
     results = {}
     t_start = time.perf_counter()
