@@ -238,17 +238,21 @@ def plot_nudge(x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> F
     return fig
 
 
-def nudge_explorer() -> object:
-    """Sliders for ``x`` and ``h`` (log scale) and a function menu, drawing :func:`plot_nudge`."""
+def nudge_explorer(x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> object:
+    """Sliders for ``x`` and ``h`` (log scale) and a function menu, drawing :func:`plot_nudge`.
+
+    The arguments are the starting values (``x`` in [-3, 3], ``h`` in [1e-12, 1]).
+    """
     import ipywidgets as widgets
 
+    nudge_estimates(x, h, func)  # a clear error for a bad start, before any widget is made
+    if not (-3.0 <= x <= 3.0 and 1e-12 <= h <= 1.0):
+        raise ValueError(f"start inside the sliders' ranges: x in [-3, 3], h in [1e-12, 1]; got x={x!r}, h={h!r}")
     return figure_explorer(
         plot_nudge,
-        x=widgets.FloatSlider(value=1.0, min=-3.0, max=3.0, step=0.1, continuous_update=False, description="x"),
-        h=widgets.FloatLogSlider(
-            value=0.5, base=10, min=-12, max=0, step=0.25, continuous_update=False, description="h"
-        ),
-        func=widgets.Dropdown(options=list(NUDGE_FUNCTIONS), value="3x^2 - 4x + 5", description="f"),
+        x=widgets.FloatSlider(value=x, min=-3.0, max=3.0, step=0.1, continuous_update=False, description="x"),
+        h=widgets.FloatLogSlider(value=h, base=10, min=-12, max=0, step=0.25, continuous_update=False, description="h"),
+        func=widgets.Dropdown(options=list(NUDGE_FUNCTIONS), value=func, description="f"),
     )
 
 

@@ -209,3 +209,15 @@ def test_figure_explorer_passes_control_values_to_the_plot_function_once_per_cha
     assert calls == [(2, 7), (2, 8)]
     output = explorer.children[-1].outputs[0]
     assert output["output_type"] == "display_data" and "image/png" in output["data"]
+
+
+def test_nudge_explorer_starts_where_asked_and_rejects_a_start_off_the_sliders():
+    pytest.importorskip("ipywidgets")
+    explorer = widgets.nudge_explorer(x=3.0, h=1.0, func="tanh(x)")
+    assert [c.value for c in explorer.children[:-1]] == [3.0, 1.0, "tanh(x)"]
+    with pytest.raises(ValueError, match="ranges"):
+        widgets.nudge_explorer(x=5.0)
+    with pytest.raises(ValueError, match="positive"):
+        widgets.nudge_explorer(h=0.0)
+    with pytest.raises(ValueError, match="choose one of"):
+        widgets.nudge_explorer(func="cosh(x)")
