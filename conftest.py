@@ -4,6 +4,9 @@ import os
 
 # Plots render off-screen in tests; notebooks set their own inline backend.
 os.environ.setdefault("MPLBACKEND", "Agg")
+# pytest and the notebook kernels nbval starts share two cores; OpenBLAS's own thread pool on
+# top oversubscribes them (medium matmuls ran 10-25x slower under load). Kernels inherit this.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def pytest_collectstart(collector):

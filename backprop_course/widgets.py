@@ -431,24 +431,6 @@ def neuron_explorer() -> object:
 # Notebooks 04-06 (gradient descent, XOR, symmetry breaking)
 
 
-def _show_png(fig: Figure) -> None:
-    """Show ``fig`` as a bare PNG (no text repr) in the current output, then close it.
-
-    Inside an explorer this output belongs to the widget. Tools that do not route widget
-    output (nbval) see it as a cell output; with no ``text/plain`` part, nbval (which
-    never compares images) still matches the stored cell.
-    """
-    import base64
-    import io
-
-    from IPython.display import display
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    display({"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}, raw=True)
-
-
 def _positive(x: float, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
@@ -566,11 +548,8 @@ def learning_rate_explorer() -> object:
     """A log-scale learning-rate slider (and curvature, steps) drawing :func:`plot_learning_rate`."""
     import ipywidgets as widgets
 
-    def show(lr: float, curvature: float, steps: int) -> None:
-        _show_png(plot_learning_rate(lr, curvature, steps=steps))
-
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        plot_learning_rate,
         lr=widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.05, description="lr"),
         curvature=widgets.FloatSlider(value=40.0, min=5.0, max=80.0, step=5.0, description="curvature L"),
         steps=widgets.IntSlider(value=15, min=1, max=40, description="steps"),
@@ -736,14 +715,11 @@ def xor_explorer() -> object:
     """Sliders for hidden width, seed, steps and learning rate: retrains and draws :func:`xor_hidden_units_figure`."""
     import ipywidgets as widgets
 
-    def show(hidden: int, seed: int, steps: int, lr: float) -> None:
-        _show_png(xor_hidden_units_figure(hidden, seed, steps, lr))
-
     def slider(cls: Callable[..., object], **kw: object) -> object:
         return cls(continuous_update=False, **kw)
 
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        xor_hidden_units_figure,
         hidden=slider(widgets.IntSlider, value=2, min=1, max=6, description="hidden units"),
         seed=slider(widgets.IntSlider, value=1, min=0, max=20, description="seed"),
         steps=slider(widgets.IntSlider, value=300, min=0, max=1000, step=50, description="steps"),
@@ -820,11 +796,8 @@ def init_explorer() -> object:
     """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`."""
     import ipywidgets as widgets
 
-    def show(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
-        _show_png(symmetry_figure(init, scale, hidden, seed, steps))
-
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        symmetry_figure,
         init=widgets.Dropdown(
             options=["constant", "uniform", "xavier", "normal"], value="constant", description="init"
         ),
@@ -962,11 +935,8 @@ def init_scale_explorer() -> object:
     """Initialisation, scale and activation controls drawing :func:`plot_activation_statistics`."""
     import ipywidgets as widgets
 
-    def show(init: str, scale: float, activation: str) -> None:
-        _show_png(plot_activation_statistics(init, scale, activation))
-
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        plot_activation_statistics,
         init=widgets.Dropdown(options=["xavier", "he", "uniform", "normal"], value="xavier", description="init"),
         scale=widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.1, description="scale"),
         activation=widgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh", description="activation"),
@@ -1043,11 +1013,8 @@ def bumpy_descent_explorer() -> object:
     """Sliders for the start, learning rate and momentum, drawing :func:`plot_bumpy_descent`."""
     import ipywidgets as widgets
 
-    def show(w0: float, lr: float, momentum: float) -> None:
-        _show_png(plot_bumpy_descent(w0, lr, momentum))
-
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        plot_bumpy_descent,
         w0=widgets.FloatSlider(value=1.8, min=-2.0, max=2.0, step=0.05, description="start w0"),
         lr=widgets.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description="lr"),
         momentum=widgets.FloatSlider(value=0.0, min=0.0, max=0.95, step=0.05, description="momentum"),
@@ -1108,8 +1075,8 @@ def xor_seed_explorer() -> object:
     """A seed picker (with hidden width and momentum) drawing :func:`plot_xor_run`."""
     import ipywidgets as widgets
 
-    return widgets.interactive(
-        lambda seed, hidden, momentum: _show_png(plot_xor_run(seed, hidden, momentum)),
+    return figure_explorer(
+        plot_xor_run,
         seed=widgets.IntSlider(value=0, min=0, max=99, continuous_update=False, description="seed"),
         hidden=widgets.IntSlider(value=2, min=1, max=8, continuous_update=False, description="hidden units"),
         momentum=widgets.Dropdown(options=[0.0, 0.5, 0.9], value=0.0, description="momentum"),
@@ -1187,11 +1154,8 @@ def training_explorer() -> object:
     """Data set, hidden width, depth and steps controls; retrains and draws :func:`plot_training_run`."""
     import ipywidgets as widgets
 
-    def show(dataset: str, hidden: int, depth: int, steps: int) -> None:
-        _show_png(plot_training_run(dataset, hidden, depth, steps))
-
-    return widgets.interactive(
-        show,
+    return figure_explorer(
+        plot_training_run,
         dataset=widgets.Dropdown(options=list(TRAINING_DATASETS), value="moons", description="data"),
         hidden=widgets.IntSlider(value=16, min=1, max=32, continuous_update=False, description="hidden units"),
         depth=widgets.IntSlider(value=2, min=1, max=3, continuous_update=False, description="hidden layers"),
