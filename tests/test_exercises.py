@@ -56,14 +56,22 @@ def read(folder: str, name: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / folder / name, as_version=4)
 
 
+def without_magics(source: str) -> str:
+    """``source`` with each IPython magic or shell line replaced by ``pass`` at the same indentation."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
 def functions(nb: nbformat.NotebookNode) -> dict[str, ast.FunctionDef]:
     """Top-level functions defined in the notebook's code cells (magics skipped)."""
     found = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        for node in ast.parse(source).body:
+        for node in ast.parse(without_magics(cell.source)).body:
             if isinstance(node, ast.FunctionDef):
                 found[node.name] = node
     return found
@@ -294,9 +302,7 @@ def test_untouched_exercise_fails_only_with_not_implemented_error(name):
 def test_solution_runs_as_a_plain_script_without_ipython_or_display(name, tmp_path):
     """What a grader importing the notebook does: run the code cells (magics dropped) in a fresh python."""
     cells = [c.source for c in read("solutions", name).cells if c.cell_type == "code"]
-    script = "\n\n".join(
-        "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))) for source in cells
-    )
+    script = "\n\n".join(without_magics(source) for source in cells)
     path = tmp_path / "solution.py"
     path.write_text(script, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
