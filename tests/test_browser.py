@@ -9,7 +9,8 @@ Set-up: JupyterLab on a free localhost port with a random token, a temporary roo
 folder, and its own settings/config folders (so nothing of the user's leaks in);
 Debian's Chromium driven by Playwright for Python (``executable_path``: no browser is
 downloaded). The test is skipped only when Chromium or Playwright is missing, with the
-reason. A screenshot of each notebook's widget goes to ``test-artifacts/``.
+reason (it fails instead where $BACKPROP_COURSE_REQUIRE_BROWSER is set, as in CI).
+A screenshot of each notebook's widget goes to ``test-artifacts/``.
 
 Notebooks: a small one made here (the neuron explorer of notebook 03), and the course's
 own lecture notebooks that have a slider explorer.
@@ -61,16 +62,23 @@ def find_chromium() -> str | None:
     return None
 
 
+def unavailable(reason: str) -> None:
+    """Skip the module, or fail it where the browser test must run (CI sets $BACKPROP_COURSE_REQUIRE_BROWSER)."""
+    if os.environ.get("BACKPROP_COURSE_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason}; $BACKPROP_COURSE_REQUIRE_BROWSER is set, so this is an error", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
 CHROMIUM = find_chromium()
 if CHROMIUM is None:
-    pytest.skip(
+    unavailable(
         "Chromium not found (/usr/bin/chromium; on Debian/Ubuntu: apt-get install -y chromium, "
-        "or set BACKPROP_COURSE_CHROMIUM)",
-        allow_module_level=True,
+        "or set BACKPROP_COURSE_CHROMIUM)"
     )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason='Playwright for Python is not installed (python -m pip install -e ".[test]")'
-)
+try:
+    from playwright import sync_api
+except ImportError:
+    unavailable('Playwright for Python is not installed (python -m pip install -e ".[test]")')
 
 
 def wait_until(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.25) -> object:
