@@ -54,6 +54,8 @@ SECTIONS = {
 #: the course folder that is also rendered as slides
 SLIDES_SECTION = "notebooks"
 
+#: homework pages link to their other version: section -> (other section, link text)
+_COUNTERPARTS = {"exercises": ("solutions", "Solved version"), "solutions": ("exercises", "Student version")}
 _LINK_ATTRIBUTE = re.compile(r'(?P<attr>\b(?:href|src))="(?P<url>[^"]*)"')
 _BODY_OPEN = re.compile(r"<body\b[^>]*>")
 
@@ -175,6 +177,10 @@ def _navigation(page: SitePage, pages: list[SitePage]) -> str:
         items.append(f'<a href="{_relative(nxt.page, page.page)}">{html.escape(nxt.title)} &rarr;</a>')
     if page.slides:
         items.append(f'<a href="{_relative(page.slides, page.page)}">Slides</a>')
+    counterpart = _COUNTERPARTS.get(page.section)
+    for other in pages:
+        if counterpart and other.section == counterpart[0] and other.source.name == page.source.name:
+            items.append(f'<a href="{_relative(other.page, page.page)}">{counterpart[1]}</a>')
     return (
         '<nav class="course-nav" style="font-family: sans-serif; padding: 0.5em 1em; '
         'border-bottom: 1px solid #ccc; display: flex; gap: 2em;">' + "".join(items) + "</nav>"

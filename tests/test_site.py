@@ -185,6 +185,7 @@ def test_links_are_rewritten_to_pages_and_course_files_copied(small_course, tmp_
         ("slides/00_intro.slides.html", "02_missing.ipynb"),
     ]
     assert "../solutions/hw1_x.html" in read_page(out / "exercises" / "hw1_x.html").urls
+    assert "../exercises/hw1_x.html" in read_page(out / "solutions" / "hw1_x.html").urls  # the navigation bar
     # the slides sit in another folder: their links are rewritten relative to it
     slide_urls = read_page(out / "slides" / "00_intro.slides.html").urls
     assert "../notebooks/01_more.html" in slide_urls and "../exercises/hw1_x.html#Part-2" in slide_urls
