@@ -238,19 +238,27 @@ def plot_nudge(x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> F
     return fig
 
 
-def nudge_explorer(x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> object:
+def nudge_explorer(x: float = 1.0, h: float = 0.1, func: str = "3x^2 - 4x + 5") -> object:
     """Sliders for ``x`` and ``h`` (log scale) and a function menu, drawing :func:`plot_nudge`.
 
-    The arguments are the starting values (``x`` in [-3, 3], ``h`` in [1e-12, 1]).
+    The arguments are the starting values (``x`` in [-5, 5], ``h`` in [1e-12, 1]). The ``h``
+    slider moves in steps of a quarter decade, so start at a power of ten (or 10^(k/4)):
+    another value would snap to the nearest step and the live plot would differ from the static one.
     """
     import ipywidgets as widgets
 
     nudge_estimates(x, h, func)  # a clear error for a bad start, before any widget is made
-    if not (-3.0 <= x <= 3.0 and 1e-12 <= h <= 1.0):
-        raise ValueError(f"start inside the sliders' ranges: x in [-3, 3], h in [1e-12, 1]; got x={x!r}, h={h!r}")
+    if not (-5.0 <= x <= 5.0 and 1e-12 <= h <= 1.0):
+        raise ValueError(f"start inside the sliders' ranges: x in [-5, 5], h in [1e-12, 1]; got x={x!r}, h={h!r}")
+    quarter_decades = 4.0 * math.log10(h)
+    if abs(quarter_decades - round(quarter_decades)) > 1e-9:
+        raise ValueError(
+            f"h={h!r} is not a value the h slider can take (it moves in quarter decades): start at "
+            f"{10.0 ** (round(quarter_decades) / 4.0):.4g} or at a power of ten such as 0.1"
+        )
     return figure_explorer(
         plot_nudge,
-        x=widgets.FloatSlider(value=x, min=-3.0, max=3.0, step=0.1, continuous_update=False, description="x"),
+        x=widgets.FloatSlider(value=x, min=-5.0, max=5.0, step=0.1, continuous_update=False, description="x"),
         h=widgets.FloatLogSlider(value=h, base=10, min=-12, max=0, step=0.25, continuous_update=False, description="h"),
         func=widgets.Dropdown(options=list(NUDGE_FUNCTIONS), value=func, description="f"),
     )

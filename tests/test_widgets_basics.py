@@ -216,7 +216,10 @@ def test_nudge_explorer_starts_where_asked_and_rejects_a_start_off_the_sliders()
     explorer = widgets.nudge_explorer(x=3.0, h=1.0, func="tanh(x)")
     assert [c.value for c in explorer.children[:-1]] == [3.0, 1.0, "tanh(x)"]
     with pytest.raises(ValueError, match="ranges"):
-        widgets.nudge_explorer(x=5.0)
+        widgets.nudge_explorer(x=5.5)
+    with pytest.raises(ValueError, match="quarter decades"):
+        widgets.nudge_explorer(h=0.5)  # would snap to 0.5623 in the browser
+    assert widgets.nudge_explorer(x=5.0, h=10**-0.25).children[1].value == pytest.approx(10**-0.25)
     with pytest.raises(ValueError, match="positive"):
         widgets.nudge_explorer(h=0.0)
     with pytest.raises(ValueError, match="choose one of"):
