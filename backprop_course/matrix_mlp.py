@@ -33,7 +33,7 @@ import numpy as np
 from . import layers
 from .engine import TrainingDivergedError
 from .nn import ACTIVATIONS, MLP, init_weights
-from .optim import History, LearningRate
+from .optim import History, LearningRate, check_training_arguments
 from .random_state import SeedLike, as_generator
 
 __all__ = [
@@ -330,27 +330,6 @@ def _sgd_update(params: Params, grads: Params, velocity: list[np.ndarray] | None
             p += v
 
 
-def _check_training_args(steps: int, lr: LearningRate, momentum: float, l2: float) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
-    if not callable(lr) and (not math.isfinite(lr) or lr <= 0):
-        raise ValueError(f"lr must be a positive number (or a function of the step number), got {lr!r}")
-    if not 0.0 <= momentum < 1.0:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    if not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a number >= 0, got {l2!r}")
-
-
-def _check_data(X: np.ndarray, y: np.ndarray, nin: int) -> tuple[np.ndarray, np.ndarray]:
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != nin:
-        raise ValueError(f"X must have shape (n, {nin}) for this model, got {X.shape}")
-    if y.ndim != 1 or len(y) != len(X):
-        raise ValueError(f"y must have shape ({len(X)},), one label per row of X, got {y.shape}")
-    return X, y
-
-
 def train(
     model: MatrixMLP,
     X: np.ndarray,
@@ -392,12 +371,9 @@ def train(
         TrainingDivergedError: when the loss becomes NaN or infinite.
     """
     _check_loss(loss)
-    _check_training_args(steps, lr, momentum, l2)
-    X, y = _check_data(X, y, model.nin)
+    X, y = check_training_arguments(X, y, model.nin, steps, lr, momentum, l2, batch_size)
     _check_output(loss, np.empty((0, model.sizes[-1])))
     n = len(X)
-    if batch_size is not None and (isinstance(batch_size, bool) or not 1 <= batch_size <= n):
-        raise ValueError(f"batch_size must be between 1 and {n} (the data set's size), got {batch_size!r}")
     y = _labels_for(loss, y)
     rng = as_generator(seed)
     velocity = [np.zeros_like(p) for pair in model.params for p in pair] if momentum else None
@@ -507,11 +483,10 @@ def train_many(
     if not seed_list:
         raise ValueError("train_many needs at least one seed")
     _check_loss(loss)
-    _check_training_args(steps, lr, momentum, l2)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n, nin), got {X.shape}")
-    X, y = _check_data(X, y, X.shape[1])
+    X, y = check_training_arguments(X, y, X.shape[1], steps, lr, momentum, l2)
     models = [MatrixMLP(X.shape[1], nouts, activation, output_activation, init, scale, seed=s) for s in seed_list]
     params: Params = [
         (np.stack([m.params[i][0] for m in models]), np.stack([m.params[i][1] for m in models]))

@@ -19,7 +19,7 @@ from .engine import TrainingDivergedError, Value
 from .nn import MLP
 from .random_state import SeedLike, as_generator
 
-__all__ = ["SGD", "History", "LOSSES", "accuracy", "train"]
+__all__ = ["LOSSES", "SGD", "History", "accuracy", "check_training_arguments", "train"]
 
 LearningRate = float | Callable[[int], float]
 
@@ -120,6 +120,41 @@ def _loss(name: str, outputs: list, y: np.ndarray) -> Value:
     return losses.softmax_cross_entropy(outputs, y)
 
 
+def check_training_arguments(
+    X: np.ndarray,
+    y: np.ndarray,
+    nin: int,
+    steps: int,
+    lr: LearningRate,
+    momentum: float,
+    l2: float,
+    batch_size: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check what a training loop was given; return ``X`` as float64 and ``y`` as arrays.
+
+    Shared by this module's :func:`train` and :func:`backprop_course.matrix_mlp.train`,
+    so both refuse the same bad input with the same message.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != nin:
+        raise ValueError(f"X must have shape (n, {nin}) for this model, got {X.shape}")
+    if y.ndim != 1 or len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has shape {y.shape}; give one label per row of X")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    if not callable(lr) and (not math.isfinite(lr) or lr <= 0):
+        raise ValueError(f"lr must be a positive number (or a function of the step number), got {lr!r}")
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    if not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a number >= 0, got {l2!r}")
+    n = len(X)
+    if batch_size is not None and (isinstance(batch_size, bool) or not 1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be between 1 and {n} (the data set's size), got {batch_size!r}")
+    return X, y
+
+
 def train(
     model: MLP,
     X: np.ndarray,
@@ -159,17 +194,8 @@ def train(
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != model.nin:
-        raise ValueError(f"X must have shape (n, {model.nin}) for this model, got {X.shape}")
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    X, y = check_training_arguments(X, y, model.nin, steps, lr, momentum, l2, batch_size)
     n = len(X)
-    if batch_size is not None and not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be between 1 and {n} (the data set's size), got {batch_size!r}")
     rng = as_generator(seed)
     params = model.parameters()
     opt = SGD(params, lr=lr, momentum=momentum)

@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from .engine import Value
+from .engine import Value, topological_order
 from .matrix_mlp import MatrixMLP
 from .nn import MLP
 
@@ -71,10 +71,10 @@ def graph_layout(root: Value) -> tuple[list[Value], list[tuple[Value, Value]], d
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    depth: dict[Value, int] = {}
-    # Children before parents: reuse a post-order over all nodes, leaves included.
-    for node in _postorder(root):
-        depth[node] = 1 + max((depth[c] for c in node.children), default=-1)
+    # Leaves sit in column 0; topological_order lists the interior nodes children first.
+    depth: dict[Value, int] = {node: 0 for node in nodes if not node.children}
+    for node in topological_order(root):
+        depth[node] = 1 + max(depth[c] for c in node.children)
     columns: dict[int, list[Value]] = {}
     for node in nodes:
         columns.setdefault(depth[node], []).append(node)
@@ -83,23 +83,6 @@ def graph_layout(root: Value) -> tuple[list[Value], list[tuple[Value, Value]], d
         for row, node in enumerate(members):
             positions[node] = (float(col), (len(members) - 1) / 2.0 - row)
     return nodes, edges, positions
-
-
-def _postorder(root: Value) -> list[Value]:
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.children))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(child.children)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def draw_graph(root: Value, ax: Axes | None = None, show_grad: bool = True, max_nodes: int = 60) -> Figure:

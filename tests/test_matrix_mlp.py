@@ -165,7 +165,7 @@ def test_divergence_raises_a_clear_error():
             ValueError,
             r"softmax loss needs one output per class",
         ),
-        (lambda m: train(m, np.zeros((3, 2)), np.zeros(2)), ValueError, r"y must have shape \(3,\)"),
+        (lambda m: train(m, np.zeros((3, 2)), np.zeros(2)), ValueError, r"X has 3 rows but y has shape \(2,\)"),
         (lambda m: train(m, np.zeros((3, 2)), np.zeros(3), batch_size=4), ValueError, r"batch_size must be between 1"),
         (lambda m: train(m, np.zeros((3, 2)), np.zeros(3), lr=-1.0), ValueError, r"lr must be a positive number"),
         (lambda m: train(m, np.zeros((3, 2)), np.zeros(3), momentum=1.0), ValueError, r"momentum must be in \[0, 1\)"),

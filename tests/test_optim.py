@@ -100,7 +100,7 @@ def test_train_bad_arguments():
     model = MLP(2, [2, 1])
     with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
         train(model, X[:, :1], y)
-    with pytest.raises(ValueError, match="X has 4 rows but y has 3 labels"):
+    with pytest.raises(ValueError, match=r"X has 4 rows but y has shape \(3,\); give one label per row"):
         train(model, X, y[:3])
     with pytest.raises(ValueError, match="unknown loss 'l1'"):
         train(model, X, y, loss="l1")
