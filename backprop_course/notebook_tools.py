@@ -29,11 +29,11 @@ def course_notebooks(root: Path) -> list[Path]:
     return found
 
 
-def execute_notebook(path: Path, timeout: int = 300) -> float:
-    """Run ``path`` top to bottom on a fresh ``python3`` kernel, save outputs in place.
+def execute_notebook(path: Path, timeout: int = 300, save: bool = True) -> float:
+    """Run ``path`` top to bottom on a fresh ``python3`` kernel and (with ``save``) store its outputs in place.
 
     The kernel starts in the notebook's folder, as Jupyter would start it. Returns
-    the seconds it took.
+    the seconds it took, kernel start included.
     """
     try:
         from nbclient import NotebookClient
@@ -50,7 +50,8 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
     )
     client.execute()
     elapsed = time.perf_counter() - start
-    nbformat.write(nb, path)
+    if save:
+        nbformat.write(nb, path)
     return elapsed
 
 
