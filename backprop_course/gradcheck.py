@@ -32,6 +32,7 @@ __all__ = [
     "GradCheckReport",
     "check_array_gradient",
     "check_gradients",
+    "elementwise_rel_error",
     "check_layer_gradients",
     "numerical_derivative",
     "numerical_gradient",
@@ -48,13 +49,16 @@ def rel_error(analytic: np.ndarray | float, numeric: np.ndarray | float) -> floa
         raise ValueError(f"rel_error: shapes differ, analytic {a.shape} vs numeric {n.shape}")
     if a.size == 0:
         return 0.0
-    return float(np.max(_elementwise_rel_error(a, n)))
+    return float(np.max(elementwise_rel_error(a, n)))
 
 
-def _elementwise_rel_error(a: np.ndarray, n: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
+def elementwise_rel_error(a: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """:math:`|a - n| / \\max(10^{-8}, |a| + |n|)` entry by entry; ``inf`` where either is NaN or infinite.
+
+    NaN or infinity anywhere is as wrong as an answer gets, so it sorts as the worst error.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))
-    # NaN/inf anywhere is as wrong as it gets; make it sort as the worst.
     return np.where(np.isfinite(err), err, np.inf)
 
 
@@ -220,7 +224,7 @@ def check_gradients(
         return f(*[Value(float(a)) for a in arr]).data
 
     numeric = numerical_gradient(f_float, np.array(xs), h)
-    return GradCheckReport(names, analytic, numeric, _elementwise_rel_error(analytic, numeric), tol, atol)
+    return GradCheckReport(names, analytic, numeric, elementwise_rel_error(analytic, numeric), tol, atol)
 
 
 def check_array_gradient(
@@ -252,7 +256,7 @@ def check_array_gradient(
     a = np.array([analytic[i] for i in indices])
     n = np.array([numeric_full[i] for i in indices])
     labels = [f"{name}[{', '.join(map(str, i))}]" for i in indices]
-    return GradCheckReport(labels, a, n, _elementwise_rel_error(a, n), tol)
+    return GradCheckReport(labels, a, n, elementwise_rel_error(a, n), tol)
 
 
 def check_layer_gradients(

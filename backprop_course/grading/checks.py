@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from ..gradcheck import elementwise_rel_error
+
 __all__ = [
     "FULL_CREDIT_REL_ERROR",
     "PARTIAL_CREDIT",
@@ -91,10 +93,7 @@ def rel_error(answer: Any, expected: Any) -> float:
     e = np.asarray(expected, dtype=np.float64)
     if a.size == 0:
         return 0.0
-    with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(a - e) / np.maximum(1e-8, np.abs(a) + np.abs(e))
-    err = np.where(np.isfinite(err), err, np.inf)
-    return float(np.max(err))
+    return float(np.max(elementwise_rel_error(a, e)))
 
 
 def credit_for(err: float) -> float:
