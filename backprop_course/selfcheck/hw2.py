@@ -1,0 +1,362 @@
+"""Self-checks of hw2, the backward pass: topological sort, ``backward()`` and the XOR training loop.
+
+The checks run the student's functions on small labelled graphs (the lecture's, one with
+fan-out, a single leaf, a chain :data:`DEEP_CHAIN` multiplications deep) and compare with
+the engine's own backward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..engine import BACKWARD_RULES, Value
+from .feedback import TOL, Feedback, _call, _close, _fmt, _number_problem, _rel
+
+
+def _labelled(data: float, label: str) -> Value:
+    return Value(data, label=label)
+
+
+def _name(node: object) -> str:
+    if isinstance(node, Value):
+        return node.label or f"Value({node.data:.4g})"
+    return f"{type(node).__name__} {node!r}"
+
+
+def _graph_micrograd() -> tuple[Value, list[Value]]:
+    """The graph of the lecture: L = (a·b + c)·f, every node labelled."""
+    a, b, c, f = _labelled(2.0, "a"), _labelled(-3.0, "b"), _labelled(10.0, "c"), _labelled(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L, [a, b, c, f, e, d, L]
+
+
+def _graph_fan_out() -> tuple[Value, list[Value]]:
+    """Leaves and an interior node used more than once: t = tanh(x·y), L = (t + x)·t + x·x."""
+    x, y = _labelled(0.5, "x"), _labelled(-1.5, "y")
+    p = x * y
+    p.label = "p = x·y"
+    t = p.tanh()
+    t.label = "t = tanh(p)"
+    s = t + x
+    s.label = "s = t + x"
+    q = s * t
+    q.label = "q = s·t"
+    sq = x * x
+    sq.label = "x·x"
+    L = q + sq
+    L.label = "L"
+    return L, [x, y, p, t, s, q, sq, L]
+
+
+def _graph_chain(depth: int) -> tuple[Value, list[Value]]:
+    """x0 -> x1 = 1.001·x0 ... : a chain ``depth`` multiplications deep."""
+    x = _labelled(1.0, "x0")
+    nodes = [x]
+    for i in range(1, depth + 1):
+        x = x * 1.001
+        x.label = f"x{i}"
+        nodes.append(x)
+        # the constant 1.001 is a leaf too
+        nodes.append(x._prev[1])
+        x._prev[1].label = f"1.001 (factor of x{i})"
+    return x, nodes
+
+
+def _graph_leaf() -> tuple[Value, list[Value]]:
+    x = _labelled(3.0, "x")
+    return x, [x]
+
+
+#: depth of the deep chain: past Python's default recursion limit (1000) and IPython's (3000)
+DEEP_CHAIN = 5000
+
+
+def _order_problem(order: object, root: Value, nodes: list[Value]) -> tuple[str, tuple[str, ...], str, str] | None:
+    """What is wrong with a topological order of the graph of ``root``, or None if valid."""
+    if order is None:
+        return "returned None.", (), "did your function forget to `return` the list?", "none"
+    if not isinstance(order, list):
+        hint = "return a list of the nodes (e.g. build it with .append)."
+        return f"returned a {type(order).__name__}, expected a list.", (), hint, "not_a_list"
+    for item in order:
+        if not isinstance(item, Value):
+            return (
+                f"the list holds a {type(item).__name__} ({item!r}), expected only Value nodes.",
+                (),
+                "append the nodes themselves, not their data or labels.",
+                "not_values",
+            )
+    seen: set[int] = set()
+    for item in order:
+        if id(item) in seen:
+            return (
+                f"{_name(item)} appears more than once.",
+                (),
+                "a node reached along two paths (fan-out) must be listed once: keep a set of visited nodes.",
+                "duplicate",
+            )
+        seen.add(id(item))
+    wanted = {id(n) for n in nodes}
+    missing = [n for n in nodes if id(n) not in seen]
+    if missing:
+        if any(n is root for n in missing):
+            hint, mistake = "the root itself belongs in the list, last.", "missing_root"
+        elif all(not n.children for n in missing):
+            hint = "include the leaves (nodes with no children) too: every node reachable from the root."
+            mistake = "missing_leaves"
+        else:
+            hint, mistake = "visit every child of every node you reach.", "missing"
+        shown = ", ".join(_name(n) for n in missing[:4]) + (" ..." if len(missing) > 4 else "")
+        return f"{len(missing)} node(s) are missing: {shown}.", (), hint, mistake
+    extra = [n for n in order if id(n) not in wanted]
+    if extra:
+        return (
+            f"{_name(extra[0])} is not reachable from the root.",
+            (),
+            "list only the nodes you reach from root through .children.",
+            "extra",
+        )
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for child in node.children:
+            if position[id(child)] > position[id(node)]:
+                reverse = order[::-1]
+                rpos = {id(n): i for i, n in enumerate(reverse)}
+                if all(rpos[id(c)] < rpos[id(n)] for n in reverse for c in n.children):
+                    hint = (
+                        "your list is in reverse: children must come first. Append a node after all its "
+                        "children are done (post-order), or reverse the list before returning it."
+                    )
+                    mistake = "reversed"
+                else:
+                    hint, mistake = "append a node only once all of its children have been appended.", "order"
+                return f"{_name(node)} comes before its child {_name(child)}.", (), hint, mistake
+    return None
+
+
+def evaluate_topological_sort(fn: Callable[[Value], object]) -> Feedback:
+    """Check ``topological_sort(root) -> list``: every reachable node once, each after its children."""
+    name = "topological_sort"
+    graphs: list[tuple[str, Callable[[], tuple[Value, list[Value]]]]] = [
+        ("the lecture's graph L = (a·b + c)·f", _graph_micrograd),
+        ("a graph with fan-out, L = (t + x)·t + x·x with t = tanh(x·y)", _graph_fan_out),
+        (f"a chain {DEEP_CHAIN} multiplications deep", lambda: _graph_chain(DEEP_CHAIN)),
+        ("a single leaf x", _graph_leaf),
+    ]
+    for description, build in graphs:
+        root, nodes = build()
+        try:
+            order = _call(fn, name, f"on {description}", root, handled=(RecursionError,))
+        except RecursionError:
+            return Feedback(
+                name,
+                False,
+                f"hit Python's recursion limit on {description}.",
+                hint="a recursive depth-first search needs one stack frame per level and Python allows about "
+                "1000: keep your own stack (a list of nodes still to finish) in a while loop instead.",
+                mistake="recursion",
+            )
+        problem = _order_problem(order, root, nodes)
+        if problem:
+            message, details, hint, mistake = problem
+            return Feedback(name, False, f"on {description}: {message}", details, hint, mistake)
+    return Feedback(
+        name, True, f"valid order on {len(graphs)} graphs (the lecture's, fan-out, {DEEP_CHAIN} deep, a single leaf)."
+    )
+
+
+def check_topological_sort(fn: Callable[[Value], object]) -> None:
+    """Print :func:`evaluate_topological_sort`'s feedback."""
+    print(evaluate_topological_sort(fn))
+
+
+def _reference_grads(build: Callable[[], tuple[Value, list[Value]]]) -> list[float]:
+    root, nodes = build()
+    root.backward()
+    return [n.grad for n in nodes]
+
+
+def _forward_order_grads(build: Callable[[], tuple[Value, list[Value]]]) -> list[float]:
+    """The gradients a backward pass gets when it runs the rules children-first (wrong order)."""
+    root, nodes = build()
+    root.grad = 1.0
+    for node in _reference_order(root):
+        BACKWARD_RULES[node.op](node)
+    return [n.grad for n in nodes]
+
+
+def _reference_order(root: Value) -> list[Value]:
+    from ..engine import topological_order
+
+    return topological_order(root)
+
+
+def evaluate_backward(fn: Callable[[Value], object]) -> Feedback:
+    """Check ``backward(root)``: every node's grad, fan-out, a deep chain, and a second call."""
+    name = "backward"
+    graphs: list[tuple[str, Callable[[], tuple[Value, list[Value]]]]] = [
+        ("the lecture's graph L = (a·b + c)·f", _graph_micrograd),
+        ("a graph with fan-out, L = (t + x)·t + x·x with t = tanh(x·y)", _graph_fan_out),
+        ("a single leaf x", _graph_leaf),
+        (f"a chain {DEEP_CHAIN} multiplications deep", lambda: _graph_chain(DEEP_CHAIN)),
+    ]
+    for description, build in graphs:
+        root, nodes = build()
+        try:
+            _call(fn, name, f"on {description}", root, handled=(RecursionError, KeyError))
+        except RecursionError:
+            return Feedback(
+                name,
+                False,
+                f"hit Python's recursion limit on {description}.",
+                hint="use your iterative topological_sort; a recursive walk fails past about 1000 levels.",
+                mistake="recursion",
+            )
+        except KeyError as err:
+            if err.args != ("",):
+                print(f"❌ {name} raised KeyError {err} on {description}; the traceback below shows where.")
+                raise
+            return Feedback(
+                name,
+                False,
+                f"on {description}: looked up the backward rule of a leaf (KeyError: '').",
+                hint="leaves have op '' and no rule to run (they only receive gradient): "
+                "run the rules of interior nodes only, the nodes with children.",
+                mistake="leaf_rule",
+            )
+        got = [n.grad for n in nodes]
+        want = _reference_grads(build)
+        bad = [i for i, (g, w) in enumerate(zip(got, want)) if _rel(g, w) > TOL]
+        if not bad:
+            continue
+        i = bad[0]
+        details = (f"expected {_name(nodes[i])}.grad = {_fmt(want[i])}, got {_fmt(got[i])}",)
+        message = f"on {description}: wrong gradient for {_name(nodes[i])}."
+        if root.grad != 1.0:
+            hint, mistake = "start with root.grad = 1.0 (dL/dL = 1): every other gradient is a multiple of it.", "root"
+        elif all(g == 0.0 for n, g in zip(nodes, got) if n is not root):
+            hint, mistake = "no gradient reached the children: call each interior node's backward rule.", "no_rules"
+        elif _close(np.array(got), np.array(_forward_order_grads(build)), TOL):
+            hint = (
+                "the rules ran children first: a node's rule may only run once its grad is complete, so walk "
+                "the topological order backwards (reversed(order))."
+            )
+            mistake = "order"
+        elif _close(np.array(got), 2 * np.array(want), TOL):
+            hint, mistake = "every gradient is doubled: is some rule run twice per node?", "doubled"
+        else:
+            hint = (
+                "each interior node's rule must run exactly once, after every node that uses it: "
+                "does your order list a node twice, or skip one?"
+            )
+            mistake = None
+        return Feedback(name, False, message, details, hint, mistake)
+    # a second backward on the same graph: interior grads must not pile up, leaf grads do
+    root, nodes = _graph_fan_out()
+    _call(fn, name, "the first time on a graph with fan-out", root)
+    _call(fn, name, "a second time on the same graph", root)
+    want = _reference_grads(_graph_fan_out)
+    # interior nodes first: a stale interior gradient also spoils the leaves below it
+    for node, w in sorted(zip(nodes, want), key=lambda nw: not nw[0].children):
+        expected = 2 * w if not node.children else w
+        if _rel(node.grad, expected) > TOL:
+            kind = "leaf" if not node.children else "interior node"
+            hint = (
+                "set every interior node's grad to 0 before running the rules (leaves keep accumulating): "
+                "otherwise a second backward() adds onto stale gradients."
+                if node.children
+                else "leaves accumulate across backward() calls (that is why training calls zero_grad): "
+                "do not reset them inside backward."
+            )
+            return Feedback(
+                name,
+                False,
+                f"calling backward twice on the same graph: wrong gradient for the {kind} {_name(node)}.",
+                (f"expected {_fmt(expected)}, got {_fmt(node.grad)}",),
+                hint,
+                "second_call",
+            )
+    return Feedback(
+        name,
+        True,
+        f"right gradients on {len(graphs)} graphs (incl. fan-out and {DEEP_CHAIN} deep), and a second call "
+        "accumulates in the leaves only.",
+    )
+
+
+def check_backward(fn: Callable[[Value], object]) -> None:
+    """Print :func:`evaluate_backward`'s feedback."""
+    print(evaluate_backward(fn))
+
+
+def evaluate_train_xor(losses: object, steps: int) -> Feedback:
+    """Check the loss history of ``train_xor(steps, ...)``: one finite float per step, going down to near 0."""
+    name = "train_xor"
+    if losses is None:
+        return Feedback(name, False, "returned None.", hint="return the list of losses, one per step.", mistake="none")
+    if not isinstance(losses, list):
+        return Feedback(
+            name,
+            False,
+            f"returned a {type(losses).__name__}, expected a list of floats.",
+            hint="append loss.data (a float) to a list at every step and return the list.",
+            mistake="not_a_list",
+        )
+    if len(losses) != steps:
+        return Feedback(
+            name,
+            False,
+            f"returned {len(losses)} losses for {steps} steps.",
+            hint="append one loss per step.",
+            mistake="length",
+        )
+    for i, v in enumerate(losses):
+        if isinstance(v, Value):
+            return Feedback(
+                name, False, f"loss {i} is a Value.", hint="append loss.data, the float.", mistake="not_a_number"
+            )
+        problem = _number_problem(v, f"loss {i}")
+        if problem:
+            return Feedback(name, False, problem[0], hint=problem[1] + " (a smaller lr?)", mistake="not_a_number")
+    first, last = float(losses[0]), float(losses[-1])
+    details = (f"loss at step 0: {first:.4f}, at step {steps - 1}: {last:.4f}",)
+    if last > first:
+        return Feedback(
+            name,
+            False,
+            "the loss went up.",
+            details,
+            "step against the gradient: p.data -= lr * p.grad (and a smaller lr if it jumps around).",
+            "ascent",
+        )
+    if last == first:
+        return Feedback(
+            name,
+            False,
+            "the loss did not change.",
+            details,
+            "are the gradients zero (backward not called, or zero_grad after backward) or is the update missing?",
+            "flat",
+        )
+    if last > 0.1:
+        return Feedback(
+            name,
+            False,
+            "the loss went down, but not below 0.1.",
+            details,
+            "did you call zero_grad before each backward? Otherwise old gradients pile up. Try more steps.",
+            "slow",
+        )
+    return Feedback(name, True, f"the loss fell from {first:.4f} to {last:.4f} in {steps} steps.")
+
+
+def check_train_xor(losses: object, steps: int) -> None:
+    """Print :func:`evaluate_train_xor`'s feedback."""
+    print(evaluate_train_xor(losses, steps))
