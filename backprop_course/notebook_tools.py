@@ -9,8 +9,8 @@ outputs. Needs the ``jupyter`` or ``test`` extra (nbclient, ipykernel).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
@@ -56,12 +56,13 @@ def execute_notebook(path: Path, timeout: int = 300, save: bool = True) -> float
 
 
 def _run(args: argparse.Namespace) -> int:
-    paths: Iterable[Path] = [Path(p) for p in args.notebooks] or course_notebooks(Path(args.root))
+    paths = [Path(p) for p in args.notebooks] or course_notebooks(Path(args.root))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:  # refuse before running anything, so no notebook is half-refreshed
+        print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 1
     total = 0.0
     for path in paths:
-        if not path.exists():
-            print(f"no such notebook: {path}")
-            return 1
         seconds = execute_notebook(path, timeout=args.timeout)
         total += seconds
         print(f"{path}: {seconds:.1f} s")
