@@ -11,11 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, exercises, notebook_tools, site, slides
+from . import __version__
+from .authoring import execute, exercises, site, slides
 from .grading import cli as grading_cli
 
 #: modules that contribute subcommands, in the order ``--help`` lists them
-SUBCOMMAND_MODULES = [notebook_tools, exercises, slides, site, grading_cli]
+SUBCOMMAND_MODULES = [execute, exercises, slides, site, grading_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

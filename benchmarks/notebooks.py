@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from backprop_course.notebook_tools import course_notebooks, execute_notebook
+from backprop_course.authoring.execute import course_notebooks, execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

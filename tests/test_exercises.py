@@ -18,8 +18,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from backprop_course import cli, exercises
-from backprop_course.exercises import SolutionMarkerError, make_exercise, stale_exercises, strip_solutions
+from backprop_course import cli
+from backprop_course.authoring import exercises
+from backprop_course.authoring.exercises import SolutionMarkerError, make_exercise, stale_exercises, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 

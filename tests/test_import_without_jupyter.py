@@ -35,7 +35,7 @@ def test_no_submodule_imports_jupyter():
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     # the walk really found the modules (so the check below is not vacuous)
-    for expected in ("backprop_course.engine", "backprop_course.widgets", "backprop_course.slides"):
+    for expected in ("backprop_course.engine", "backprop_course.widgets", "backprop_course.authoring.slides"):
         assert expected in result["imported"]
     loaded = set(result["loaded"])
     assert "numpy" in loaded

@@ -17,7 +17,8 @@ import pytest
 
 pytest.importorskip("nbconvert", reason="the site needs nbconvert (the test extra installs it)")
 
-from backprop_course import cli, site  # noqa: E402
+from backprop_course import cli  # noqa: E402
+from backprop_course.authoring import site  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("notebooks", "exercises", "solutions")  # the curriculum order of the index

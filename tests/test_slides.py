@@ -17,7 +17,8 @@ import pytest
 
 pytest.importorskip("nbconvert", reason="slides need nbconvert (the test extra installs it)")
 
-from backprop_course import cli, slides  # noqa: E402
+from backprop_course import cli  # noqa: E402
+from backprop_course.authoring import slides  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))

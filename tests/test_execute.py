@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backprop_course.authoring.execute import course_notebooks
 from backprop_course.cli import main
-from backprop_course.notebook_tools import course_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 

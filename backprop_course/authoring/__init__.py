@@ -1,0 +1,9 @@
+"""Course-staff tooling: nothing here is needed to learn from the course.
+
+- :mod:`~backprop_course.authoring.exercises`: generate ``exercises/`` from ``solutions/``
+- :mod:`~backprop_course.authoring.execute`: re-execute notebooks so their stored outputs are real
+- :mod:`~backprop_course.authoring.slides`: reveal.js slides from the lecture notebooks
+- :mod:`~backprop_course.authoring.site`: a static course web site
+
+Each module adds its own ``backprop-course`` subcommand (see :mod:`backprop_course.cli`).
+"""
