@@ -27,6 +27,9 @@ One module per part; this package re-exports every public name, so
 
 - :mod:`.feedback`: :class:`Feedback`, its formatting and the shared helpers, and the
   generic checks of the lecture notebooks (:func:`check_answer`, :func:`check_choice`)
+- :mod:`.lecture01` ... :mod:`.lecture09`: the practice exercises of each lecture notebook; each
+  ``check_*`` says "not attempted yet" while the exercise is still the stub
+  (:func:`run_exercise_check`)
 - :mod:`.hw1`: hw1 local gradients (:func:`check_local_rule`, :func:`check_rules_in_engine`)
 - :mod:`.hw2`: hw2 the backward pass (:func:`check_topological_sort`, :func:`check_backward`,
   :func:`check_train_xor`)
@@ -38,7 +41,18 @@ from __future__ import annotations
 
 # `name as name`: not in __all__ but still reachable as selfcheck.<name>, as in the single module this
 # package replaced: the public names outside __all__, and two private helpers the tests use.
-from .feedback import TOL, Feedback, check_answer, check_choice, evaluate_answer, evaluate_choice
+from .feedback import (
+    NOT_ATTEMPTED,
+    TOL,
+    Feedback,
+    check_answer,
+    check_choice,
+    evaluate_answer,
+    evaluate_choice,
+    evaluate_exercise,
+    not_attempted,
+    run_exercise_check,
+)
 from .feedback import Answer as Answer
 from .feedback import Mistakes as Mistakes
 from .hw1 import LOCAL_RULE_FOR_OP as LOCAL_RULE_FOR_OP
@@ -69,6 +83,7 @@ from .hw3 import (
 
 __all__ = [
     "LOCAL_RULES",
+    "NOT_ATTEMPTED",
     "TOL",
     "Feedback",
     "check_activation_backward",
@@ -86,6 +101,7 @@ __all__ = [
     "evaluate_answer",
     "evaluate_backward",
     "evaluate_choice",
+    "evaluate_exercise",
     "evaluate_linear_backward",
     "evaluate_local_rule",
     "evaluate_rules_in_engine",
@@ -93,4 +109,6 @@ __all__ = [
     "evaluate_topological_sort",
     "evaluate_train_xor",
     "evaluate_two_layer_backward",
+    "not_attempted",
+    "run_exercise_check",
 ]

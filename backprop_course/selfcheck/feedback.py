@@ -37,6 +37,7 @@ class Feedback:
         hint: what the mistake probably is and how to fix it.
         mistake: a short id of the recognised mistake (``"forgot_dout"``, ``"sign"``,
             ``"input_instead_of_output"``...), ``None`` when none was recognised.
+        attempted: ``False`` when the exercise is still the untouched stub (see :func:`run_exercise_check`).
     """
 
     exercise: str
@@ -45,12 +46,13 @@ class Feedback:
     details: tuple[str, ...] = ()
     hint: str | None = None
     mistake: str | None = None
+    attempted: bool = True
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
-        mark = "✅" if self.passed else "❌"
+        mark = "✅" if self.passed else ("❌" if self.attempted else "⏳")
         lines = [f"{mark} {self.exercise}: {self.message}"]
         lines += [f"   {d}" for d in self.details]
         if self.hint:
@@ -292,3 +294,39 @@ def evaluate_choice(question: str, got: object, correct: object, explanations: M
 def check_choice(question: str, got: object, correct: object, explanations: Mapping[object, str]) -> None:
     """Print :func:`evaluate_choice`'s feedback."""
     print(evaluate_choice(question, got, correct, explanations))
+
+
+#: what a lecture self-check says while its exercise is still the stub
+NOT_ATTEMPTED = "not attempted yet"
+
+
+def not_attempted(exercise: str) -> Feedback:
+    """The feedback for an exercise whose stub still raises ``NotImplementedError``."""
+    return Feedback(
+        exercise,
+        False,
+        f"{NOT_ATTEMPTED}.",
+        hint="write your code in the exercise cell above (in place of `raise NotImplementedError(...)`), "
+        "run that cell, then run this check again.",
+        mistake="not_attempted",
+        attempted=False,
+    )
+
+
+def evaluate_exercise(exercise: str, evaluate: Callable[[], Feedback]) -> Feedback:
+    """Run ``evaluate`` (which calls the learner's code); a leftover stub gives :func:`not_attempted`.
+
+    Lecture exercises are functions whose body is ``raise NotImplementedError`` until the
+    learner fills it in, so Run All never stops at an untouched exercise: its check says
+    "not attempted yet" instead of showing a traceback. Any other exception propagates,
+    so the learner sees the line of their code that failed.
+    """
+    try:
+        return evaluate()
+    except NotImplementedError:
+        return not_attempted(exercise)
+
+
+def run_exercise_check(exercise: str, evaluate: Callable[[], Feedback]) -> None:
+    """Print :func:`evaluate_exercise`'s feedback: the body of every lecture ``check_*``."""
+    print(evaluate_exercise(exercise, evaluate))
