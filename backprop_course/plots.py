@@ -241,6 +241,9 @@ def plot_loss_curve(
         ax2.plot(np.arange(acc.size), acc, color=CLASS_COLORS[1], label="accuracy")
         ax2.set_ylabel("accuracy")
         ax2.set_ylim(-0.02, 1.02)
+        # two y-axes: one legend naming both curves, so the reader knows which scale is which
+        lines = [*ax.get_lines(), *ax2.get_lines()]
+        ax.legend(lines, [str(line.get_label()) for line in lines], fontsize=8, loc="center right")
     ax.grid(alpha=0.3)
     return fig
 

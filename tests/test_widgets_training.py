@@ -113,7 +113,7 @@ def test_learning_rate_explorer_builds_and_redraws():
     w = widgets.learning_rate_explorer()
     assert isinstance(w, ipywidgets.interactive)
     names = {c.description for c in w.children if hasattr(c, "description")}
-    assert {"lr", "curvature L", "steps"} <= names
+    assert {"lr", "curvature c", "steps"} <= names
     w.kwargs_widgets[0].value = 0.08
     w.update()
 
@@ -287,6 +287,17 @@ def test_plot_activation_statistics_labels_each_layer():
     labels = [t.get_text() for t in hist_ax.get_legend().get_texts()]
     assert len(labels) == 3 and all("saturated" in t for t in labels)
     assert len(grad_ax.lines[0].get_xdata()) == 3
+
+
+def test_activation_statistics_figure_reads_small_numbers_and_flat_profiles():
+    # Xavier x 0.1: layer 3's spread is about 2.5e-4, which a fixed 3-decimal format showed as "std 0.000"
+    fig = widgets.plot_activation_statistics("xavier", 0.1, depth=3)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "std 0.000" not in " ".join(labels) and "std 2.5e-04" in labels[2]
+    # Xavier x 1: the gradient varies by about 10% over the layers; the axis spans 4 decades, so it reads flat
+    fig = widgets.plot_activation_statistics("xavier", 1.0)
+    lo, hi = fig.axes[1].get_ylim()
+    assert hi / lo >= 1e4 - 1
 
 
 def test_init_explorers_build_and_redraw():

@@ -13,28 +13,28 @@ from .common import _count, _positive, figure_explorer
 
 
 def quadratic_loss(w: float | np.ndarray, curvature: float = 40.0, minimum: float = 2.0) -> float | np.ndarray:
-    """The 1-D quadratic :math:`f(w) = \\tfrac{L}{2}(w - w^*)^2`, with curvature :math:`f''(w) = L`."""
+    """The 1-D quadratic :math:`f(w) = \\tfrac{c}{2}(w - w^*)^2`, with curvature :math:`f''(w) = c`."""
     return 0.5 * curvature * (np.asarray(w, dtype=np.float64) - minimum) ** 2
 
 
 def quadratic_descent(
     lr: float, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
 ) -> np.ndarray:
-    """Run gradient descent on :math:`f(w) = \\tfrac{L}{2}(w - w^*)^2` and return the iterates.
+    """Run gradient descent on :math:`f(w) = \\tfrac{c}{2}(w - w^*)^2` and return the iterates.
 
-    The gradient is :math:`f'(w) = L(w - w^*)`, so one step
+    The gradient is :math:`f'(w) = c\\,(w - w^*)`, so one step
     :math:`w_{t+1} = w_t - \\eta f'(w_t)` gives
 
     .. math::
 
-        w_{t+1} - w^* = (1 - \\eta L)(w_t - w^*), \\qquad w_t - w^* = (1 - \\eta L)^t (w_0 - w^*).
+        w_{t+1} - w^* = (1 - \\eta c)(w_t - w^*), \\qquad w_t - w^* = (1 - \\eta c)^t (w_0 - w^*).
 
-    The distance to the minimum shrinks when :math:`|1 - \\eta L| < 1`, that is when
-    :math:`0 < \\eta < 2/L`; it grows (training diverges) when :math:`\\eta > 2/L`.
+    The distance to the minimum shrinks when :math:`|1 - \\eta c| < 1`, that is when
+    :math:`0 < \\eta < 2/c`; it grows (training diverges) when :math:`\\eta > 2/c`.
 
     Args:
         lr: the learning rate :math:`\\eta > 0`.
-        curvature: :math:`L = f'' > 0`.
+        curvature: :math:`c = f'' > 0` (not :math:`L`, which the course keeps for the loss).
         w0: the starting point.
         minimum: :math:`w^*`, where the loss is 0.
         steps: number of updates.
@@ -58,13 +58,13 @@ def quadratic_descent(
 
 
 def learning_rate_regime(lr: float, curvature: float) -> str:
-    """What gradient descent does on a quadratic of curvature ``L`` with learning rate ``lr``.
+    """What gradient descent does on a quadratic of curvature ``c`` with learning rate ``lr``.
 
-    With :math:`r = 1 - \\eta L` (the factor the distance to the minimum is multiplied by
+    With :math:`r = 1 - \\eta c` (the factor the distance to the minimum is multiplied by
     each step): ``"converges in one step"`` (:math:`r = 0`), ``"converges"``
     (:math:`0 < r < 1`), ``"converges, oscillating"`` (:math:`-1 < r < 0`),
-    ``"oscillates forever"`` (:math:`r = -1`, i.e. :math:`\\eta = 2/L`), ``"diverges"``
-    (:math:`r < -1`, i.e. :math:`\\eta > 2/L`).
+    ``"oscillates forever"`` (:math:`r = -1`, i.e. :math:`\\eta = 2/c`), ``"diverges"``
+    (:math:`r < -1`, i.e. :math:`\\eta > 2/c`).
     """
     x = _positive(lr, "lr") * _positive(curvature, "curvature")
     if math.isclose(x, 1.0, rel_tol=1e-12):
@@ -81,7 +81,7 @@ def learning_rate_regime(lr: float, curvature: float) -> str:
 def plot_learning_rate(
     lr: float = 0.01, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
 ) -> Figure:
-    """Gradient descent on :math:`\\tfrac{L}{2}(w - w^*)^2` with learning rate ``lr``.
+    """Gradient descent on :math:`\\tfrac{c}{2}(w - w^*)^2` with learning rate ``lr``.
 
     Left: the loss and the descent path (points that leave the window are off the
     picture: the run is diverging). Right: the loss per step on a log scale: a line
@@ -96,7 +96,7 @@ def plot_learning_rate(
     ax.set_xlim(lo, hi)
     top = float(quadratic_loss(lo, curvature, minimum))
     ax.set_ylim(-0.05 * top, 1.1 * top)
-    ax.set_title(f"lr = {lr:.3g}, lr·L = {lr * curvature:.3g}: {regime}")
+    ax.set_title(f"lr = {lr:.3g}, lr·c = {lr * curvature:.3g}: {regime}")
     if not np.all((path >= lo) & (path <= hi)):
         ax.text(0.5, 0.97, "the path leaves the picture", transform=ax.transAxes, ha="center", va="top", color="C3")
     with np.errstate(over="ignore", invalid="ignore"):
@@ -106,7 +106,7 @@ def plot_learning_rate(
     ax_loss.axhline(losses_[0], color="0.5", ls=":", lw=1, label="starting loss")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss (log scale)")
-    ax_loss.set_title(f"each step multiplies the distance to $w^*$ by 1 - lr·L = {1 - lr * curvature:.3g}")
+    ax_loss.set_title(f"each step multiplies the distance to $w^*$ by 1 - lr·c = {1 - lr * curvature:.3g}")
     ax_loss.legend(fontsize=8)
     ax_loss.grid(alpha=0.3, which="both")
     fig.tight_layout()
@@ -120,6 +120,6 @@ def learning_rate_explorer() -> object:
     return figure_explorer(
         plot_learning_rate,
         lr=widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.05, description="lr"),
-        curvature=widgets.FloatSlider(value=40.0, min=5.0, max=80.0, step=5.0, description="curvature L"),
+        curvature=widgets.FloatSlider(value=40.0, min=5.0, max=80.0, step=5.0, description="curvature c"),
         steps=widgets.IntSlider(value=15, min=1, max=40, description="steps"),
     )

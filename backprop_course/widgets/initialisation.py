@@ -190,6 +190,21 @@ def activation_statistics(
     )
 
 
+def gradient_axis_limits(values: np.ndarray, min_decades: int = 4) -> tuple[float, float]:
+    """Log-axis limits on whole powers of ten spanning ``values`` and at least ``min_decades`` decades.
+
+    Autoscaling a nearly flat profile (3.2e-4 to 3.5e-4) stretches it over the whole
+    panel and makes it look jagged; a fixed span of decades shows it flat, and a factor of
+    10 per layer as the straight line it is.
+    """
+    logs = np.log10(np.asarray(values, dtype=np.float64))
+    lo, hi = float(np.floor(logs.min())), float(np.ceil(logs.max()))
+    missing = max(0.0, min_decades - (hi - lo))
+    lo -= np.ceil(missing / 2)
+    hi += np.floor(missing / 2)
+    return float(10.0**lo), float(10.0**hi)
+
+
 def plot_activation_statistics(
     init: str = "xavier", scale: float = 1.0, activation: str = "tanh", depth: int = 6, width: int = 64
 ) -> Figure:
@@ -210,14 +225,16 @@ def plot_activation_statistics(
             density=True,
             lw=1.5,
             color=cmap(l / max(len(acts) - 1, 1)),
-            label=f"layer {l + 1}: std {stats.std[l]:.3f}, {sat_name} {stats.saturated[l]:.0%}",
+            label=f"layer {l + 1}: std {stats.std[l]:.1e}, {sat_name} {stats.saturated[l]:.0%}",
         )
     ax_h.set_xlabel(f"{activation} output")
     ax_h.set_ylabel("density")
     ax_h.set_title(f"hidden-layer outputs at init ({init}, scale {scale:g})")
     ax_h.legend(fontsize=7)
     layers = np.arange(1, depth + 1)
-    ax_g.semilogy(layers, np.maximum(stats.grad_activations, 1e-300), "o-", color=CLASS_COLORS[0])
+    grads = np.maximum(stats.grad_activations, 1e-300)
+    ax_g.semilogy(layers, grads, "o-", color=CLASS_COLORS[0])
+    ax_g.set_ylim(*gradient_axis_limits(grads))
     ax_g.set_xticks(layers)
     ax_g.set_xlabel("hidden layer (the backward pass goes right to left)")
     ax_g.set_ylabel("RMS of dL/dh")
