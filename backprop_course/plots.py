@@ -75,21 +75,26 @@ class GraphLayout:
 
 
 def _columns(nodes: list[Value], edges: list[tuple[Value, Value]], root: Value) -> dict[Value, int]:
-    """Layering: an op's column is the longest path from a leaf to it; a leaf sits just left of its first use.
+    """Layering: the root's column is the longest path from a leaf to it; every other node sits
+    one column left of its earliest use.
 
-    Longest-path layering puts every input strictly left of its output; moving each leaf up
-    to the column before its earliest consumer keeps a leaf that joins late (a bias, a
-    target) next to the op that uses it, so its edge is short.
+    The longest path fixes how many columns there are; placing each node as late as possible
+    (just left of the first op that uses it) keeps a value that joins late (a bias, a target,
+    a constant) next to the op that uses it, so its edge is short, while every input still
+    sits strictly left of its output.
     """
-    column: dict[Value, int] = {node: 0 for node in nodes if not node.children}
-    for node in topological_order(root):
-        column[node] = 1 + max(column[c] for c in node.children)
-    first_use: dict[Value, int] = {}
+    depth: dict[Value, int] = {node: 0 for node in nodes if not node.children}
+    order = topological_order(root)  # interior nodes, children before parents
+    for node in order:
+        depth[node] = 1 + max(depth[c] for c in node.children)
+    parents: dict[Value, list[Value]] = {}
     for child, parent in edges:
-        first_use[child] = min(first_use.get(child, column[parent]), column[parent])
-    for node in nodes:
-        if not node.children and node in first_use:
-            column[node] = first_use[node] - 1
+        parents.setdefault(child, []).append(parent)
+    column = {root: depth[root]}
+    # parents before children: the interior nodes from the root down, then the leaves
+    for node in [*reversed(order), *(n for n in nodes if not n.children)]:
+        if node is not root:
+            column[node] = min(column[p] for p in parents[node]) - 1
     return column
 
 
