@@ -1,6 +1,7 @@
 """Pictures for the course, drawn with matplotlib only (no Graphviz binary needed).
 
 - :func:`draw_graph`: a computation graph of Values, each node showing label, data and grad;
+- :func:`draw_network`: a fully connected network's layers, units and weights;
 - :func:`plot_decision_boundary`: what a 2-D classifier predicts everywhere on the plane;
 - :func:`plot_loss_curve`: loss (and accuracy) over training steps;
 - :func:`plot_landscape_1d`, :func:`plot_landscape_2d`: a loss as a function of one or two
@@ -28,6 +29,7 @@ from .nn import MLP
 __all__ = [
     "GraphLayout",
     "draw_graph",
+    "draw_network",
     "graph_layout",
     "layered_layout",
     "plot_decision_boundary",
@@ -298,6 +300,59 @@ def draw_graph(root: Value, ax: Axes | None = None, show_grad: bool = True, max_
             ax.text(cx, y, _OP_SYMBOLS.get(node.op, node.op), ha="center", va="center", fontsize=7)
     ax.set_xlim(_op_centre(0.0) - _OP_R - 0.2, (n_cols - 1) * _X_SCALE + _BOX_W / 2 + 0.2)
     ax.set_ylim(-n_rows / 2 - 0.1, n_rows / 2 + 0.1)
+    ax.set_axis_off()
+    return fig
+
+
+def draw_network(sizes: Sequence[int], ax: Axes | None = None, max_units: int = 12) -> Figure:
+    """Draw a fully connected network: one circle per unit, one line per weight, layers named.
+
+    Args:
+        sizes: units per layer, the inputs first, e.g. ``[2, 3, 3, 1]`` for ``MLP(2, [3, 3, 1])``.
+        ax: draw here instead of a new figure.
+        max_units: refuse wider layers (a picture of them would be a grey blur).
+
+    The title counts the parameters: :math:`\\sum_l (n_{l-1} + 1)\\,n_l`, one weight per line and one
+    bias per non-input unit.
+    """
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least two layers of at least one unit, e.g. [2, 3, 1]; got {sizes}")
+    if max(sizes) > max_units:
+        raise ValueError(f"a layer of {max(sizes)} units is too wide to draw; pass max_units={max(sizes)} to try")
+    fig, ax = _new_axes(ax, (1.9 * len(sizes) + 1.0, 0.55 * max(sizes) + 1.6))
+    xs = np.arange(len(sizes)) * 2.0
+    ys = [np.arange(n)[::-1] - (n - 1) / 2.0 for n in sizes]
+    for i in range(len(sizes) - 1):
+        for y0 in ys[i]:
+            for y1 in ys[i + 1]:
+                ax.plot([xs[i], xs[i + 1]], [y0, y1], color="0.6", lw=0.8, zorder=1)
+    for i, (x, column) in enumerate(zip(xs, ys)):
+        colour = "#fdf1dc" if i == 0 else ("#eaf2fb" if i < len(sizes) - 1 else "#e3f4ec")
+        for y in column:
+            ax.add_patch(Circle((x, y), 0.22, facecolor=colour, edgecolor="0.3", zorder=2))
+        if i == 0:
+            name = "input layer"
+        elif i == len(sizes) - 1:
+            name = "output layer"
+        else:
+            name = "hidden layer" if len(sizes) == 3 else f"hidden layer {i}"
+        ax.text(
+            x,
+            -max(sizes) / 2.0 - 0.15,
+            f"{name}\n{sizes[i]} unit{'s' if sizes[i] > 1 else ''}",
+            ha="center",
+            va="top",
+            fontsize=9,
+        )
+    n_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    n_biases = sum(sizes[1:])
+    ax.set_title(
+        f"{n_weights} weights (one per line) + {n_biases} biases = {n_weights + n_biases} parameters", fontsize=10
+    )
+    ax.set_xlim(xs[0] - 0.8, xs[-1] + 0.8)
+    ax.set_ylim(-max(sizes) / 2.0 - 1.0, max(sizes) / 2.0 + 0.1)
+    ax.set_aspect("equal")
     ax.set_axis_off()
     return fig
 

@@ -266,3 +266,22 @@ def test_a_late_leaf_sits_next_to_its_op():
     root = (a * b + c) * f
     _, _, pos = plots.graph_layout(root)
     assert pos[f][0] == pos[root][0] - 1 and pos[c][0] == pos[root][0] - 2
+
+
+def test_draw_network_draws_a_circle_per_unit_and_a_line_per_weight():
+    fig = plots.draw_network([2, 3, 3, 1])
+    ax = fig.axes[0]
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 2 + 3 + 3 + 1
+    assert len(ax.lines) == 2 * 3 + 3 * 3 + 3 * 1
+    # 18 weights and 7 biases, as MLP(2, [3, 3, 1]) has (counted independently by the library)
+    assert ax.get_title().startswith("18 weights") and ax.get_title().endswith("= 25 parameters")
+    assert len(MLP(2, [3, 3, 1]).parameters()) == 25
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "input layer" in texts and "hidden layer 1" in texts and "output layer" in texts
+
+
+def test_draw_network_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="at least two layers"):
+        plots.draw_network([3])
+    with pytest.raises(ValueError, match="too wide to draw"):
+        plots.draw_network([2, 64, 1])
