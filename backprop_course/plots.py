@@ -76,6 +76,23 @@ class GraphLayout:
     n_rows: int
 
 
+def _graph(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
+    """Every node reachable from ``root`` (the root first) and every edge ``(child, parent)``, one per use."""
+    nodes: list[Value] = []
+    edges: list[tuple[Value, Value]] = []
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for child in node.children:
+            edges.append((child, node))
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return nodes, edges
+
+
 def _columns(nodes: list[Value], edges: list[tuple[Value, Value]], root: Value) -> dict[Value, int]:
     """Layering: the root's column is the longest path from a leaf to it; every other node sits
     one column left of its earliest use.
@@ -122,18 +139,7 @@ def layered_layout(root: Value, sweeps: int = 8) -> GraphLayout:
         root: the output node.
         sweeps: rounds of barycentre ordering (each one forwards and one backwards).
     """
-    nodes: list[Value] = []
-    edges: list[tuple[Value, Value]] = []
-    seen = {root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        nodes.append(node)
-        for child in node.children:
-            edges.append((child, node))
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+    nodes, edges = _graph(root)
     column = _columns(nodes, edges, root)
     n_columns = 1 + max(column.values())
     # Members of each column: Values and virtual slots ("edge index", column) alike.
@@ -250,13 +256,14 @@ def draw_graph(root: Value, ax: Axes | None = None, show_grad: bool = True, max_
         show_grad: include ``grad`` in each box (hide it before ``backward()``).
         max_nodes: refuse larger graphs: beyond a few dozen nodes the picture is unreadable.
     """
-    layout = layered_layout(root)
-    nodes, edges, pos = layout.nodes, layout.edges, layout.positions
-    if len(nodes) > max_nodes:
+    n_nodes = len(_graph(root)[0])  # refuse a huge graph before spending time on its layout
+    if n_nodes > max_nodes:
         raise ValueError(
-            f"this graph has {len(nodes)} nodes; draw_graph shows at most max_nodes={max_nodes} readably. "
+            f"this graph has {n_nodes} nodes; draw_graph shows at most max_nodes={max_nodes} readably. "
             "Draw a smaller piece (e.g. one neuron), or pass a larger max_nodes."
         )
+    layout = layered_layout(root)
+    nodes, edges, pos = layout.nodes, layout.edges, layout.positions
     n_cols, n_rows = layout.n_columns, layout.n_rows
     own_figure = ax is None
     fig, ax = _new_axes(ax, (max(4.0, 3.0 * n_cols), max(1.6, 0.8 * n_rows + 0.3)))
