@@ -30,6 +30,7 @@ __all__ = [
     "GraphLayout",
     "draw_graph",
     "draw_network",
+    "edge_paths",
     "graph_layout",
     "layered_layout",
     "plot_decision_boundary",
@@ -223,23 +224,46 @@ def _op_centre(x: float) -> float:
     return x - _BOX_W / 2 - _OP_GAP
 
 
-def _edge_path(
-    start: tuple[float, float], via: list[tuple[float, float]], end: tuple[float, float], has_op: bool
-) -> list[tuple[float, float]]:
-    """The polyline of one edge, in data units: horizontal through columns, slanted only in the gaps.
+def edge_paths(
+    layout: GraphLayout,
+    x_scale: float = _X_SCALE,
+    box_width: float = _BOX_W,
+    op_gap: float = _OP_GAP,
+    op_radius: float = _OP_R,
+) -> list[list[tuple[float, float]]]:
+    """The polyline of every edge of ``layout`` (same order as ``layout.edges``), in data units.
 
-    It leaves the child's box at its right side, crosses each intermediate column
-    horizontally at its virtual slot's row (a row with no box in that column), and enters
-    the parent's op circle (or box) from the left.
+    A node at ``(column, row)`` is drawn at ``(column * x_scale, row)`` as a box ``box_width``
+    wide, its op circle (radius ``op_radius``) centred ``op_gap`` left of the box. Each
+    edge leaves its child's box on the right, crosses every column in between horizontally
+    at its virtual slot's row (a row no box of that column occupies), slants only in the gaps
+    between columns, and ends on the left of its parent's op circle. So no edge passes through
+    another node's box or circle, provided the gap ``x_scale - box_width - op_gap - op_radius``
+    is positive. :func:`draw_graph` uses the defaults; another drawing of the same layout (the
+    backward-pass stepper) passes its own geometry.
     """
-    (x0, y0), (x1, y1) = start, end
-    stub = 0.12
-    points = [(x0 + _BOX_W / 2, y0), (x0 + _BOX_W / 2 + stub, y0)]
-    for x, y in via:
-        points += [(_op_centre(x) - _OP_R - stub, y), (x + _BOX_W / 2 + stub, y)]
-    left = _op_centre(x1) - _OP_R if has_op else x1 - _BOX_W / 2
-    points += [(left - stub, y1), (left, y1)]
-    return points
+    if x_scale - box_width - op_gap - op_radius <= 0.1:
+        raise ValueError(
+            f"x_scale={x_scale} leaves no gap between columns for the edges (box {box_width}, op circle "
+            f"{op_gap} + {op_radius}): make x_scale larger or the boxes narrower"
+        )
+    stub = 0.12  # the short horizontal pieces where an edge leaves a box or meets a circle
+
+    def circle_left(x: float) -> float:
+        return x - box_width / 2 - op_gap - op_radius
+
+    paths = []
+    for (child, parent), route in zip(layout.edges, layout.routes):
+        (c0, y0), (c1, y1) = layout.positions[child], layout.positions[parent]
+        x0, x1 = c0 * x_scale, c1 * x_scale
+        points = [(x0 + box_width / 2, y0), (x0 + box_width / 2 + stub, y0)]
+        for col, row in route:
+            x = col * x_scale
+            points += [(circle_left(x) - stub, row), (x + box_width / 2 + stub, row)]
+        left = circle_left(x1) if parent.op else x1 - box_width / 2
+        points += [(left - stub, y1), (left, y1)]
+        paths.append(points)
+    return paths
 
 
 def draw_graph(root: Value, ax: Axes | None = None, show_grad: bool = True, max_nodes: int = 60) -> Figure:
@@ -274,8 +298,7 @@ def draw_graph(root: Value, ax: Axes | None = None, show_grad: bool = True, max_
     def xy(point: tuple[float, float]) -> tuple[float, float]:
         return point[0] * _X_SCALE, point[1]
 
-    for k, ((child, parent), route) in enumerate(zip(edges, layout.routes)):
-        path = _edge_path(xy(pos[child]), [xy(p) for p in route], xy(pos[parent]), bool(parent.op))
+    for k, ((child, parent), path) in enumerate(zip(edges, edge_paths(layout))):
         xs, ys = zip(*path)
         ax.plot(xs, ys, color="0.45", lw=1.0, gid=f"edge:{index[child]}:{index[parent]}:{k}")
         ax.annotate(

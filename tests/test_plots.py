@@ -285,3 +285,32 @@ def test_draw_network_refuses_bad_sizes():
         plots.draw_network([3])
     with pytest.raises(ValueError, match="too wide to draw"):
         plots.draw_network([2, 64, 1])
+
+
+@pytest.mark.parametrize("geometry", [{}, {"x_scale": 3.0, "box_width": 2.2}])
+@pytest.mark.parametrize("seed", range(3))
+def test_edge_paths_avoid_every_other_box_for_any_geometry_with_a_gap(seed, geometry):
+    # the same check without drawing: e.g. the backward-pass stepper's own box sizes
+    layout = plots.layered_layout(_random_graph(seed))
+    x_scale = geometry.get("x_scale", 3.6)
+    box_w = geometry.get("box_width", 2.0)
+    index = {node: k for k, node in enumerate(layout.nodes)}
+    boxes = {
+        index[n]: (c * x_scale - box_w / 2, c * x_scale + box_w / 2, r - 0.3, r + 0.3)
+        for n, (c, r) in layout.positions.items()
+    }
+    circles = {index[n]: ((c * x_scale - box_w / 2 - 0.3, r), 0.22) for n, (c, r) in layout.positions.items() if n.op}
+    paths = plots.edge_paths(layout, **geometry)
+    assert len(paths) == len(layout.edges)
+    for (child, parent), path in zip(layout.edges, paths):
+        for p0, p1 in zip(path, path[1:]):
+            for k, rect in boxes.items():
+                assert k == index[child] or not _crosses_rectangle(p0, p1, *rect)
+            for k, (centre, radius) in circles.items():
+                assert k == index[parent] or not _crosses_circle(p0, p1, centre, radius)
+
+
+def test_edge_paths_refuse_columns_without_a_gap():
+    layout = plots.layered_layout(Value(1.0) * Value(2.0) + 1.0)
+    with pytest.raises(ValueError, match="no gap between columns"):
+        plots.edge_paths(layout, x_scale=2.0, box_width=2.0)
