@@ -68,7 +68,7 @@ def evaluate_softmax_ce_gradient(fn: Callable[..., object]) -> Feedback:
             exercise,
             False,
             "wrong for large logits (the same logits + 1000, which have the same softmax).",
-            fb_big.details,
+            (f"logits + 1000, y = {y.tolist()}: {fb_big.message}", *fb_big.details),
             "np.exp(1000) overflows to inf: subtract each row's maximum before exp, "
             "z - z.max(axis=1, keepdims=True); the softmax does not change.",
             "overflow",
