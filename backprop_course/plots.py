@@ -412,11 +412,17 @@ def plot_decision_boundary(
     resolution: int = 150,
     threshold: float = 0.0,
     title: str | None = None,
+    probability: bool = False,
 ) -> Figure:
     """Colour the plane by the model's predicted class and draw the data on top.
 
     For one output, class 1 is ``score > threshold`` (0 for hinge/logit scores, 0.5 for
     sigmoid outputs); for several outputs, the class is the largest output.
+
+    With ``probability=True`` (one output that is a probability, e.g. a sigmoid's) the plane
+    is shaded by the output itself, from class 0's colour (output 0) through white (0.5) to
+    class 1's colour (output 1), with a colour bar and the ``threshold`` contour as a thin
+    line: where the network is undecided shows, which a hard 0/1 colouring hides.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
@@ -430,15 +436,28 @@ def plot_decision_boundary(
     ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
     gx, gy = np.meshgrid(xs, ys)
     scores = predict_scores(model, np.column_stack([gx.ravel(), gy.ravel()]))
-    if scores.ndim == 2 and scores.shape[1] > 1:
-        classes = scores.argmax(axis=1)
-    else:
-        classes = (scores.reshape(-1) > threshold).astype(int)
-    n_classes = int(max(classes.max(), y.max())) + 1
-    from matplotlib.colors import ListedColormap
+    from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
-    cmap = ListedColormap(CLASS_COLORS[:n_classes])
-    ax.contourf(gx, gy, classes.reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
+    if probability:
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            raise ValueError("probability=True shades one output (a probability); this model has several outputs")
+        prob = scores.reshape(gx.shape)
+        if prob.min() < 0.0 or prob.max() > 1.0:
+            raise ValueError(
+                f"probability=True needs outputs in [0, 1] (a sigmoid's), got {prob.min():.3g} to {prob.max():.3g}"
+            )
+        shades = LinearSegmentedColormap.from_list("two_classes", [CLASS_COLORS[0], "white", CLASS_COLORS[1]])
+        filled = ax.contourf(gx, gy, prob, levels=np.linspace(0.0, 1.0, 21), cmap=shades, alpha=0.6)
+        ax.contour(gx, gy, prob, levels=[threshold], colors="0.3", linewidths=0.8)
+        ax.figure.colorbar(filled, ax=ax, label="output", ticks=[0.0, 0.25, 0.5, 0.75, 1.0])
+    else:
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            classes = scores.argmax(axis=1)
+        else:
+            classes = (scores.reshape(-1) > threshold).astype(int)
+        n_classes = int(max(classes.max(), y.max())) + 1
+        cmap = ListedColormap(CLASS_COLORS[:n_classes])
+        ax.contourf(gx, gy, classes.reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
     labels = np.unique(y)
     for label in labels:
         mask = y == label
@@ -482,9 +501,8 @@ def plot_loss_curve(
         ax2.plot(np.arange(acc.size), acc, color=CLASS_COLORS[1], label="accuracy")
         ax2.set_ylabel("accuracy")
         ax2.set_ylim(-0.02, 1.02)
-        # two y-axes: one legend naming both curves, so the reader knows which scale is which
-        lines = [*ax.get_lines(), *ax2.get_lines()]
-        ax.legend(lines, [str(line.get_label()) for line in lines], fontsize=8, loc="center right")
+        # one legend for both axes: which curve belongs to which axis is not otherwise visible
+        ax2.legend(ax.get_lines() + ax2.get_lines(), ["loss (left axis)", "accuracy (right axis)"], loc="center right")
     ax.grid(alpha=0.3)
     return fig
 

@@ -14,7 +14,7 @@ def test_course_notebooks_are_lectures_then_solutions_in_order():
     paths = course_notebooks(ROOT)
     names = [p.relative_to(ROOT).as_posix() for p in paths]
     lectures = [n for n in names if n.startswith("notebooks/")]
-    assert lectures == sorted(lectures) and len(lectures) == 10
+    assert lectures == sorted(lectures) and len(lectures) == 11
     assert names[: len(lectures)] == lectures and all(n.startswith("solutions/") for n in names[len(lectures) :])
 
 

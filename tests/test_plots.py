@@ -98,8 +98,11 @@ def test_loss_curve_with_accuracy_axis():
     fig = plots.plot_loss_curve(history)
     assert len(fig.axes) == 2
     assert np.allclose(fig.axes[0].lines[0].get_ydata(), history.loss)
-    legend = fig.axes[0].get_legend()  # two y-axes need a legend naming both curves
-    assert legend is not None and [t.get_text() for t in legend.get_texts()] == ["loss", "accuracy"]
+    legend = fig.axes[1].get_legend()  # two y-axes need a legend naming both curves (on the top axes)
+    assert legend is not None and [t.get_text() for t in legend.get_texts()] == [
+        "loss (left axis)",
+        "accuracy (right axis)",
+    ]
     fig2 = plots.plot_loss_curve([3.0, 2.0, 1.0], log_scale=True)
     assert len(fig2.axes) == 1 and fig2.axes[0].get_yscale() == "log"
     with pytest.raises(ValueError, match="non-empty sequence of losses"):

@@ -124,7 +124,7 @@ def plot_xor_run(seed: int = 0, hidden: int = 2, momentum: float = 0.0, steps: i
     out = model(X)[:, 0]
     solved = bool(np.all((out > 0.5) == (y == 1)))
     fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(10.0, 4.0))
-    plot_decision_boundary(lambda P: model(P)[:, 0], X, y, ax=ax_b, threshold=0.5, resolution=120)
+    plot_decision_boundary(lambda P: model(P)[:, 0], X, y, ax=ax_b, threshold=0.5, probability=True, resolution=120)
     ax_b.set_title(f"seed {seed}: outputs " + ", ".join(f"{o:.2f}" for o in out), fontsize=9)
     ax_l.semilogy(np.arange(1, len(history.loss) + 1), history.loss, color=CLASS_COLORS[0])
     ax_l.set_xscale("log")
