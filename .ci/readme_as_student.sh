@@ -48,9 +48,10 @@ if [ "${BACKPROP_COURSE_README_SKIP:-}" != "1" ]; then
     TOKEN="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
     LOG="$STUDENT_HOME/readme-command-1.log"
     # JUPYTER_PORT/JUPYTER_TOKEN only fix where to knock; the command itself is the README's.
-    runuser -u "$STUDENT" -- env -i HOME="$STUDENT_HOME" USER="$STUDENT" LOGNAME="$STUDENT" \
+    # setsid: a process group of its own (led by $SERVER), so stopping it stops JupyterLab too
+    setsid runuser -u "$STUDENT" -- env -i HOME="$STUDENT_HOME" USER="$STUDENT" LOGNAME="$STUDENT" \
         PATH=/usr/bin:/bin LANG=C.UTF-8 TERM=dumb JUPYTER_PORT="$PORT" JUPYTER_TOKEN="$TOKEN" \
-        setsid bash -c "cd '$CLONE' && $COMMAND_1" >"$LOG" 2>&1 &
+        bash -c "cd '$CLONE' && $COMMAND_1" >"$LOG" 2>&1 &
     SERVER=$!
     stop_server() { kill -TERM -- "-$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
     trap stop_server EXIT
