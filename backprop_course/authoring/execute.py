@@ -121,7 +121,7 @@ def _kernel_manager_class() -> type:
         return KernelManager
     from traitlets import default
 
-    class IpcKernelManager(KernelManager):  # type: ignore[misc,valid-type]
+    class IpcKernelManager(KernelManager):
         _ipc_dir: str | None = None
 
         @default("transport")
