@@ -58,9 +58,8 @@ def lecture_has_maths(path: Path) -> int:
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--allow-file-access-from-files"]
-        )
+        # as a lecturer's browser opens a file: no flag that loosens file:// access
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
