@@ -19,21 +19,29 @@ reveal.js           ``sphinx_revealjs: _static/revealjs``                  ``_st
 
 Nothing is downloaded: a missing package is a clear error naming the extra to install.
 The reveal.js themes' web fonts (Google Fonts) are left out: the browser's own fonts stand in.
-What still needs the network: the live ipywidgets views embedded in a page (their manager
-comes from a CDN; each widget's static output is shown either way) and Mermaid diagrams
-(the course has none).
+
+Widgets: online, a page draws each widget from its saved state with a widget manager that
+comes from a CDN. Offline there is none, so :func:`freeze_widgets` replaces each widget by
+what its output area last showed (the explorers' plot, as a picture) and a one-line note that
+it is interactive in Jupyter. What still needs the network: only Mermaid diagrams (the course
+has none).
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
+import json
 import posixpath
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ASSETS", "MissingOfflineAssetsError", "OfflineAssets", "find_assets", "install_assets"]
+import nbformat
+
+__all__ = ["ASSETS", "freeze_widgets", "MissingOfflineAssetsError", "OfflineAssets", "find_assets", "install_assets"]
 
 #: the folder, next to the pages, that the libraries are copied into
 ASSETS = "_static"
@@ -182,3 +190,53 @@ def urls_for(page: str) -> OfflineUrls:
         jquery_url=f"{up}/jquery.min.js",
         reveal_prefix=f"{up}/reveal.js",
     )
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: shown under a widget's still picture in an offline page
+WIDGET_NOTE = "A still of an interactive widget: open the notebook in Jupyter to move its controls."
+_REFERENCE = re.compile(r"IPY_MODEL_([0-9A-Za-z_-]+)")
+
+
+def _stills(model_id: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The outputs of every Output widget inside widget ``model_id``, in the order they are laid out."""
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    stack = [model_id]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in state:
+            continue
+        seen.add(current)
+        model = state[current]
+        if model.get("model_name") == "OutputModel":
+            found += model.get("state", {}).get("outputs", [])
+        children = _REFERENCE.findall(json.dumps(model.get("state", {}), sort_keys=False))
+        stack.extend(reversed(children))
+    return found
+
+
+def freeze_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose widgets are replaced by their last output and a note (for offline pages).
+
+    Each widget view output becomes the outputs its Output widgets hold in the saved widget
+    state (an explorer's plot), followed by :data:`WIDGET_NOTE`; the saved widget state is
+    dropped, so the page does not try to load a widget manager from the internet.
+    """
+    frozen = copy.deepcopy(nb)
+    state = frozen.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in frozen.cells:
+        if cell.cell_type != "code" or not any(WIDGET_VIEW in o.get("data", {}) for o in cell.get("outputs", [])):
+            continue
+        outputs = []
+        for output in cell.outputs:
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(output)
+                continue
+            outputs += [nbformat.from_dict(o) for o in _stills(view.get("model_id", ""), state)]
+            note = f'<p style="font-size: 0.8em; color: #666"><em>{WIDGET_NOTE}</em></p>'
+            outputs.append(nbformat.v4.new_output("display_data", data={"text/html": note, "text/plain": WIDGET_NOTE}))
+        cell.outputs = outputs
+    return frozen

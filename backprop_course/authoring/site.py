@@ -287,6 +287,8 @@ def build_site(
         local = offline_assets.urls_for(page.page).exporter_options() if assets else {}
         exporter = nbconvert.HTMLExporter(embed_images=True, **local)
         nb = nbformat.read(page.source, as_version=4)
+        if assets is not None:  # offline: no widget manager to draw widgets with; show their last picture
+            nb = offline_assets.freeze_widgets(nb)
         nb.metadata["title"] = page.title
         resources = {"metadata": {"name": page.source.stem, "path": str(page.source.parent)}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)

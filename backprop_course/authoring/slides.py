@@ -143,6 +143,8 @@ def notebook_slides(
     (path,) = check_notebook_paths([path])
     nbconvert = load_nbconvert()
     nb = nbformat.read(path, as_version=4)
+    if urls is not None:  # offline: no widget manager to draw widgets with; show their last picture
+        nb = offline_assets.freeze_widgets(nb)
     nb.metadata.setdefault("title", notebook_title(nb, default=path.stem))  # the browser tab's title
     local = urls.exporter_options() if urls else {}
     exporter = nbconvert.SlidesExporter(
