@@ -12,17 +12,17 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .authoring import execute, exercises, site, slides
+from .authoring import execute, exercises, home, release, site, slides
 from .grading import cli as grading_cli
 
 #: modules that contribute subcommands, in the order ``--help`` lists them
-SUBCOMMAND_MODULES = [execute, exercises, slides, site, grading_cli]
+SUBCOMMAND_MODULES = [execute, exercises, slides, site, release, home, grading_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="backprop-course",
-        description="Course tools: execute notebooks, generate exercises, grade homework.",
+        description="Course tools: notebooks, exercises, slides, site, student release, grading.",
     )
     parser.add_argument("--version", action="version", version=f"backprop-course {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")

@@ -197,3 +197,34 @@ def test_notebook_title_is_the_first_heading():
     ]
     assert slides.notebook_title(nb) == "03 · Neurons"
     assert slides.notebook_title(v4.new_notebook(), default="x") == "x"
+
+
+def test_offline_pages_freeze_each_widget_into_its_last_picture():
+    from backprop_course.authoring.offline import WIDGET_NOTE, freeze_widgets
+
+    v4 = nbformat.v4
+    picture = {
+        "output_type": "display_data",
+        "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+        "metadata": {},
+    }
+    state = {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]}},
+        "slider": {"model_name": "FloatSliderModel", "state": {"value": 0.5}},
+        "out": {"model_name": "OutputModel", "state": {"outputs": [picture]}},
+    }
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "box", "version_major": 2, "version_minor": 0}}
+    nb = v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": state}}
+    nb.cells = [
+        v4.new_code_cell("explorer()", outputs=[v4.new_output("display_data", data={**view, "text/plain": "VBox()"})]),
+        v4.new_code_cell("print(1)", outputs=[v4.new_output("stream", name="stdout", text="1\n")]),
+    ]
+    frozen = freeze_widgets(nb)
+    assert "widgets" not in frozen.metadata and "widgets" in nb.metadata, "a copy; no widget state left to load"
+    first = frozen.cells[0].outputs
+    assert [o.output_type for o in first] == ["display_data", "display_data"]
+    assert first[0].data["image/png"] == "iVBORw0KGgo="
+    assert WIDGET_NOTE in first[1].data["text/html"]
+    assert frozen.cells[1].outputs == nb.cells[1].outputs
+    nbformat.validate(frozen)

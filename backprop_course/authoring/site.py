@@ -13,7 +13,8 @@ notebook's first Markdown heading. Links between notebooks (``../exercises/hw1_.
 are rewritten to the matching page; a link to another file of the course (a module, an
 image) copies that file into the site, so it still resolves; a link to a course folder
 (``../exercises/``) goes to that section of the index. Links that point nowhere are
-reported (and make the command fail with ``--strict``).
+reported (and make the command fail with ``--strict``). With ``--offline`` the pages load
+MathJax (and the slides reveal.js) from ``DIR/_static/`` instead of CDNs (see :mod:`.offline`).
 
 nbconvert is imported only when the site is built (``jupyter`` or ``test`` extra).
 """
@@ -34,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 
+from . import offline as offline_assets
 from .slides import (
     DEFAULT_REVEAL_PREFIX,
     SLIDES_SUFFIX,
@@ -138,6 +140,9 @@ class _LinkRewriter:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc or not parts.path or url.startswith(("/", "#")):
             return url  # external, absolute, data: or a same-page anchor
+        in_site = posixpath.normpath(posixpath.join(posixpath.dirname(page), parts.path))
+        if in_site.startswith(offline_assets.ASSETS + "/"):
+            return url  # a library copied next to the pages by --offline, not a course file
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         target = Path(os.path.normpath(source.parent.resolve() / unquote(parts.path)))
         if target in self.by_source:
@@ -237,6 +242,7 @@ def build_site(
     slides: bool = True,
     reveal_prefix: str = DEFAULT_REVEAL_PREFIX,
     progress: Callable[[str], None] | None = None,
+    offline: bool = False,
 ) -> SiteReport:
     """Render the course under ``root`` into the static site ``out_dir``.
 
@@ -248,6 +254,8 @@ def build_site(
         slides: also write each lecture's reveal.js slides under ``slides/``.
         reveal_prefix: where the slides load reveal.js from (see :mod:`.slides`).
         progress: called with each page written (e.g. ``print``).
+        offline: copy MathJax, require.js, jQuery and reveal.js into ``out_dir/_static`` and
+            load them from there (``reveal_prefix`` is then ignored).
 
     Returns:
         A :class:`SiteReport`, listing the pages and any link that points nowhere.
@@ -255,6 +263,7 @@ def build_site(
     Raises:
         FileNotFoundError: ``root`` holds no notebooks (probably the wrong folder).
         MissingNbconvertError: nbconvert is not installed.
+        MissingOfflineAssetsError: ``offline`` and a package that ships a library is missing.
     """
     root = Path(root)
     out = Path(out_dir)
@@ -267,13 +276,19 @@ def build_site(
             f"no notebooks in {root.resolve()} (looked in {folders}); pass the course checkout as --root"
         )
     nbconvert = load_nbconvert()
-    exporter = nbconvert.HTMLExporter(embed_images=True)
+    assets = offline_assets.find_assets() if offline else None
     report = SiteReport(root=out, pages=pages)
     by_source = {p.source.resolve(): p for p in pages}
     rewriter = _LinkRewriter(root, out, by_source, report)
     out.mkdir(parents=True, exist_ok=True)
+    if assets is not None:
+        offline_assets.install_assets(out, assets, reveal=slides)
     for page in pages:
+        local = offline_assets.urls_for(page.page).exporter_options() if assets else {}
+        exporter = nbconvert.HTMLExporter(embed_images=True, **local)
         nb = nbformat.read(page.source, as_version=4)
+        if assets is not None:  # offline: no widget manager to draw widgets with; show their last picture
+            nb = offline_assets.freeze_widgets(nb)
         nb.metadata["title"] = page.title
         resources = {"metadata": {"name": page.source.stem, "path": str(page.source.parent)}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -284,7 +299,9 @@ def build_site(
         if progress:
             progress(str(target))
         if slides and page.slides:
-            deck = rewriter.rewrite(notebook_slides(page.source, reveal_prefix=reveal_prefix), page.source, page.slides)
+            urls = offline_assets.urls_for(page.slides) if assets else None
+            deck = notebook_slides(page.source, reveal_prefix=reveal_prefix, urls=urls)
+            deck = rewriter.rewrite(deck, page.source, page.slides)
             target = out / page.slides
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(deck, encoding="utf-8")
@@ -302,8 +319,9 @@ def _run(args: argparse.Namespace) -> int:
             slides=not args.no_slides,
             reveal_prefix=args.reveal_prefix,
             progress=None if args.quiet else print,
+            offline=args.offline,
         )
-    except (OSError, MissingNbconvertError) as err:
+    except (OSError, MissingNbconvertError, offline_assets.MissingOfflineAssetsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for page, url, why in report.broken_links:
@@ -331,6 +349,12 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         "--reveal-prefix",
         default=DEFAULT_REVEAL_PREFIX,
         help="URL or relative path of reveal.js 4 for the slides (default: the CDN)",
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="copy MathJax, reveal.js, require.js and jQuery into the site (from the offline extra), "
+        "so its pages work without internet",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if a page links to something that does not exist")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and the summary")

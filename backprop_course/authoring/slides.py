@@ -15,9 +15,10 @@ inspector and RISE set it:
 ``notes``       speaker notes (press ``s`` in the browser to see them)
 ==============  ============================================================
 
-The first visible cell always starts a slide. reveal.js is loaded from a CDN when the
-HTML is opened (``--reveal-prefix`` points it at a local copy for offline lectures);
-building the slides needs no network.
+The first visible cell always starts a slide. By default reveal.js, MathJax, require.js and
+jQuery are loaded from CDNs when the HTML is opened; with ``--offline`` they are copied from
+installed packages into ``_static/`` next to the slides (see :mod:`.offline`), so a lecture
+room needs no internet. Building the slides never needs the network.
 
 nbconvert is imported only when slides are built: it comes with the ``jupyter`` and
 ``test`` extras, and importing :mod:`backprop_course` never needs it.
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from . import offline as offline_assets
 
 __all__ = [
     "DEFAULT_REVEAL_PREFIX",
@@ -121,6 +124,7 @@ def notebook_slides(
     path: Path | str,
     reveal_prefix: str = DEFAULT_REVEAL_PREFIX,
     theme: str = "simple",
+    urls: offline_assets.OfflineUrls | None = None,
 ) -> str:
     """The reveal.js HTML slide show of one notebook, from its stored outputs.
 
@@ -128,6 +132,8 @@ def notebook_slides(
         path: the ``.ipynb`` file.
         reveal_prefix: URL (or relative path) of a reveal.js 4 copy, loaded by the browser.
         theme: a reveal.js theme name (``simple``, ``white``, ``black``, ``serif``, ...).
+        urls: local copies of reveal.js, MathJax, require.js and jQuery to load instead of the
+            CDNs (:func:`.offline.urls_for`); overrides ``reveal_prefix``.
 
     Raises:
         FileNotFoundError, ValueError: see :func:`check_notebook_paths`; also ``ValueError``
@@ -137,9 +143,13 @@ def notebook_slides(
     (path,) = check_notebook_paths([path])
     nbconvert = load_nbconvert()
     nb = nbformat.read(path, as_version=4)
+    if urls is not None:  # offline: no widget manager to draw widgets with; show their last picture
+        nb = offline_assets.freeze_widgets(nb)
     nb.metadata.setdefault("title", notebook_title(nb, default=path.stem))  # the browser tab's title
+    local = urls.exporter_options() if urls else {}
     exporter = nbconvert.SlidesExporter(
-        reveal_url_prefix=reveal_prefix,
+        reveal_url_prefix=urls.reveal_prefix if urls else reveal_prefix,
+        **local,
         reveal_theme=theme,
         reveal_scroll=True,  # a tall plot scrolls inside its slide instead of being cut off
         embed_images=True,  # markdown images travel with the HTML file
@@ -157,20 +167,32 @@ def write_slides(
     out_dir: Path | str,
     reveal_prefix: str = DEFAULT_REVEAL_PREFIX,
     theme: str = "simple",
+    offline: bool = False,
 ) -> list[Path]:
     """Write ``out_dir/<name>.slides.html`` for each notebook; return the files written.
 
-    Every path is checked before the first file is written, so a typo does not leave
-    half a set of slides behind.
+    With ``offline``, reveal.js, MathJax, require.js and jQuery are copied into
+    ``out_dir/_static`` and the slides load them from there (``reveal_prefix`` is ignored).
+    Every path (and, offline, every library) is checked before the first file is written,
+    so a typo does not leave half a set of slides behind.
+
+    Raises:
+        MissingOfflineAssetsError: ``offline`` and a package that ships a library is missing.
     """
     notebooks = check_notebook_paths(paths)
     load_nbconvert()
+    assets = offline_assets.find_assets() if offline else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    urls = None
+    if assets is not None:
+        offline_assets.install_assets(out, assets)
+        urls = offline_assets.urls_for("deck.slides.html")  # decks sit at the top of out_dir
     written = []
     for path in notebooks:
         target = out / (path.stem + SLIDES_SUFFIX)
-        target.write_text(notebook_slides(path, reveal_prefix=reveal_prefix, theme=theme), encoding="utf-8")
+        deck = notebook_slides(path, reveal_prefix=reveal_prefix, theme=theme, urls=urls)
+        target.write_text(deck, encoding="utf-8")
         written.append(target)
     return written
 
@@ -181,8 +203,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"no notebooks found in {Path(args.root) / NOTEBOOKS}; name them or pass --root", file=sys.stderr)
         return 1
     try:
-        written = write_slides(paths, args.output, reveal_prefix=args.reveal_prefix, theme=args.theme)
-    except (OSError, ValueError, MissingNbconvertError) as err:
+        written = write_slides(
+            paths, args.output, reveal_prefix=args.reveal_prefix, theme=args.theme, offline=args.offline
+        )
+    except (OSError, ValueError, MissingNbconvertError, offline_assets.MissingOfflineAssetsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for target in written:
@@ -209,4 +233,10 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         help=f"URL or relative path of reveal.js 4 (default: the CDN, {DEFAULT_REVEAL_PREFIX})",
     )
     p.add_argument("--theme", default="simple", help="reveal.js theme (default: simple)")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="copy reveal.js, MathJax, require.js and jQuery next to the slides (from the offline extra), "
+        "so they work without internet",
+    )
     p.set_defaults(func=_run)
