@@ -6,21 +6,27 @@ does: every outcome, including "could not be read" and internal errors, becomes 
 folder in parallel threads, each driving its own child process, so one student's
 infinite loop only occupies one worker for its time limit.
 
-Statuses of a submission (the gradebook's ``status`` column):
+Statuses of a submission (the gradebook's ``status`` column) say what happened to the
+submission as a whole; each test has its own status (passed, partial, failed, missing,
+timed out, crashed, not run), and the message lists the tests that timed out or crashed:
 
-* ``graded``: every test ran (right or wrong answers, exceptions included);
-* ``timed out``: at least one test hit its time limit;
-* ``crashed``: at least one test ended the grader's child process (exit, kill,
-  memory) or could not run;
-* ``could not be read``: not a notebook/Python file, broken JSON, no code, or no
-  submission file found.
+* ``graded``: every test was run and judged (a test that timed out or crashed
+  scores zero on its own; the others are graded);
+* ``timed out``: the submission used up its total time budget (loading and all
+  tests) before every test ran;
+* ``crashed``: the submission could not be loaded or run at all (or the grader
+  failed on it);
+* ``could not be read``: not a notebook/Python file, broken JSON, no code, a
+  symlink, FIFO or device, too large, or no submission file found.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
+import stat
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -30,8 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from .checks import Check, JudgeContext, first_lines, score_checks
-from .sandbox import LoadReport, RunOutcome, SandboxOptions, TestRun, run_submission
-from .source import Program, SubmissionUnreadable, read_submission
+from .sandbox import (
+    Isolation,
+    LoadReport,
+    RunOutcome,
+    SandboxOptions,
+    TestRun,
+    resolve_isolation,
+    run_submission,
+)
+from .source import MAX_SUBMISSION_BYTES, Program, SubmissionUnreadable, check_suffix, too_large_message
 from .specs import Assignment, Prepared, TestSpec, get_assignment, test_rng
 
 __all__ = [
@@ -42,6 +56,7 @@ __all__ = [
     "grade_batch",
     "grade_submission",
     "pick_submission_file",
+    "read_submission_file",
     "safe_name",
 ]
 
@@ -101,6 +116,14 @@ class SubmissionResult:
     message: str = ""
     seconds: float = 0.0
     grader_version: str = ""
+    #: ``bubblewrap`` or ``process``: the sandbox this submission ran in
+    isolation: str = ""
+    #: the long lists behind the notes (every statement not run...): result.json only
+    details: list[str] = field(default_factory=list)
+    #: sha256 of the submission's bytes ("" if none), so a resumed batch regrades a changed file
+    sha256: str = ""
+    #: the student's folder under ``OUTDIR/students/`` (a batch sets it)
+    folder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,6 +145,7 @@ def grade_submission(
     student: str | None = None,
     options: GradingOptions | None = None,
     unreadable: str = "",
+    isolation: Isolation | None = None,
 ) -> SubmissionResult:
     """Grade the submission at ``path`` (a ``.ipynb`` or ``.py`` file).
 
@@ -132,10 +156,15 @@ def grade_submission(
         student: the name in reports (default: the file name without extension).
         options: seed, limits, sandbox settings.
         unreadable: a message saying why there is no file to grade.
+        isolation: the sandbox to use (default: :func:`.sandbox.resolve_isolation`).
+
+    Raises:
+        SandboxUnavailable: only when ``options.sandbox.required`` and bubblewrap cannot run.
     """
     started = time.monotonic()
     spec = assignment if isinstance(assignment, Assignment) else get_assignment(assignment)
     options = options or GradingOptions()
+    isolation = isolation or resolve_isolation(options.sandbox)
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     name = student or (Path(path).stem if path is not None else "unknown")
     base = SubmissionResult(
@@ -148,27 +177,86 @@ def grade_submission(
         max_score=spec.max_score,
         tests=[],
         grader_version=_version(),
+        isolation=isolation.label,
     )
     try:
         if path is None:
             raise SubmissionUnreadable(unreadable or "no submission file")
-        program = read_submission(Path(path))
+        raw = read_submission_file(Path(path))
+        base.sha256 = hashlib.sha256(raw).hexdigest()
     except SubmissionUnreadable as err:
         result = _unreadable(base, spec, str(err))
     else:
         try:
-            result = _grade_program(base, spec, program, options, seed)
+            result = _grade_program(base, spec, raw, Path(path).name, options, seed, isolation)
         except Exception as err:  # a bug in the grader must not lose the student's result
             result = _internal_error(base, spec, err)
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
+def read_submission_file(path: Path) -> bytes:
+    """The bytes of a submission file, read defensively.
+
+    The file is opened without following a symlink (``O_NOFOLLOW``) and without
+    blocking (a FIFO cannot hang the grader); only a regular file is read, its size is
+    checked on the opened file (not on the name), and at most the cap is read.
+
+    Raises:
+        SubmissionUnreadable: a symlink, FIFO, device or folder; too large; unreadable.
+    """
+    check_suffix(path.name)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        if err.errno in (getattr(os, "ELOOP", -1), getattr(os, "EMLINK", -1)) or os.path.islink(path):
+            raise SubmissionUnreadable(
+                f"{path.name} is a symbolic link, not a file; submit the notebook itself"
+            ) from err
+        raise SubmissionUnreadable(f"{path.name} could not be opened: {err.strerror or err}") from err
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device"
+                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "not a regular file"
+            )
+            raise SubmissionUnreadable(f"{path.name} is {kind}, not a file; submit the notebook itself")
+        if info.st_size > MAX_SUBMISSION_BYTES:
+            raise SubmissionUnreadable(too_large_message(path.name, info.st_size))
+        chunks = []
+        left = MAX_SUBMISSION_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+        if len(raw) > MAX_SUBMISSION_BYTES:  # it grew after the check
+            raise SubmissionUnreadable(too_large_message(path.name, len(raw)))
+        return raw
+    except OSError as err:
+        raise SubmissionUnreadable(f"{path.name} could not be read: {err.strerror or err}") from err
+    finally:
+        os.close(fd)
+
+
 def _unreadable(base: SubmissionResult, spec: Assignment, message: str) -> SubmissionResult:
     text = f"Your submission could not be read: {message}"
     base.status = "could not be read"
     base.message = text
-    base.tests = [TestResult(t.name, t.title, 0.0, t.max_score, "missing", text, t.visibility) for t in spec.tests]
+    # Said once, in the message; each test only points there.
+    base.tests = [
+        TestResult(t.name, t.title, 0.0, t.max_score, "missing", "Not graded: the submission could not be read.", t.visibility)
+        for t in spec.tests
+    ]
     return base
 
 
@@ -177,35 +265,75 @@ def _internal_error(base: SubmissionResult, spec: Assignment, err: Exception) ->
     text = f"The grader itself failed on this submission ({detail}); tell the course staff."
     base.status = "crashed"
     base.message = text
-    base.notes.append("internal grader error:\n" + traceback.format_exc(limit=8))
-    base.tests = [TestResult(t.name, t.title, 0.0, t.max_score, "crashed", text, t.visibility) for t in spec.tests]
+    base.details.append("internal grader error:\n" + traceback.format_exc(limit=8))
+    base.tests = [
+        TestResult(t.name, t.title, 0.0, t.max_score, "crashed", "Not graded: the grader failed (see above).", t.visibility)
+        for t in spec.tests
+    ]
     return base
 
 
 def _grade_program(
-    base: SubmissionResult, spec: Assignment, program: Program, options: GradingOptions, seed: int
+    base: SubmissionResult,
+    spec: Assignment,
+    raw: bytes,
+    filename: str,
+    options: GradingOptions,
+    seed: int,
+    isolation: Isolation,
 ) -> SubmissionResult:
     tests = [_with_limits(t, options) for t in spec.tests]
     prepared: list[Prepared] = [t.prepare(test_rng(seed, t.name)) for t in tests]
     runs = [TestRun(t.name, p.probe, p.payload, t.time_limit, t.memory_mb) for t, p in zip(tests, prepared)]
-    report, outcomes = run_submission(program.to_payload(), runs, options.sandbox)
-    base.notes = _program_notes(program, report)
+    report, outcomes = run_submission(
+        raw, filename, runs, options.sandbox, unavailable=spec.unavailable_while_grading, isolation=isolation
+    )
+    if report.unreadable:
+        return _unreadable(base, spec, report.unreadable)
+    program = Program.from_summary(report.program or {})
+    base.notes, base.details = _program_notes(program, report)
+    if report.unblocked:
+        base.details.append("grader: these names could not be made unavailable: " + ", ".join(report.unblocked))
     results = []
     for test, prep, outcome in zip(tests, prepared, outcomes):
         ctx = JudgeContext(time_limit=test.time_limit, memory_mb=test.memory_mb, ignored_names=program.ignored_names)
         results.append(_test_result(test, prep, outcome, ctx, program, report, options.sandbox.output_limit_bytes))
+    _say_once(results)
     base.tests = results
     base.score = round(sum(r.score for r in results), 6)
-    statuses = {r.status for r in results}
-    if "timed out" in statuses:
+    not_run = [r.name for r in results if r.status == "not run"]
+    timed_out = [r.name for r in results if r.status == "timed out"]
+    crashed = [r.name for r in results if r.status == "crashed"]
+    if not report.started and not any(o.kind in ("answer", "timeout", "died") for o in outcomes):
+        base.status = "timed out" if report.budget_exceeded else "crashed"
+    elif not_run:
         base.status = "timed out"
-    elif "crashed" in statuses:
-        base.status = "crashed"
     else:
         base.status = "graded"
+    parts = []
     if not report.started and report.detail:
-        base.message = report.detail
+        parts.append(report.detail[0].upper() + report.detail[1:] + ".")
+    if not_run:
+        parts.append(f"The submission used up its total time budget; not run: {', '.join(not_run)}.")
+    if timed_out:
+        parts.append(f"Timed out: {', '.join(timed_out)} (zero for those tests only).")
+    if crashed and base.status == "graded":
+        parts.append(f"Crashed: {', '.join(crashed)} (zero for those tests only).")
+    base.message = " ".join(p for p in parts if p)
     return base
+
+
+def _say_once(results: list[TestResult]) -> None:
+    """When several tests fail for the same reason (a missing function, a failed load), explain it once."""
+    first_seen: dict[str, str] = {}
+    for r in results:
+        if r.status in ("passed", "partial", "failed") or not r.output:
+            continue
+        key = r.output.split("\n\nYour code printed", 1)[0]
+        if key in first_seen:
+            r.output = f"Zero: the same problem as in {first_seen[key]} above."
+        else:
+            first_seen[key] = r.name
 
 
 def _with_limits(test: TestSpec, options: GradingOptions) -> TestSpec:
@@ -217,28 +345,36 @@ def _with_limits(test: TestSpec, options: GradingOptions) -> TestSpec:
     return replace(test, **changes) if changes else test
 
 
-def _program_notes(program: Program, report: LoadReport) -> list[str]:
-    notes = []
-    for problem in program.syntax_problems:
+def _program_notes(program: Program, report: LoadReport) -> tuple[list[str], list[str]]:
+    """Short notes for the report, and the long lists behind them for result.json only."""
+    notes: list[str] = []
+    details: list[str] = []
+    problems = program.syntax_problems
+    for problem in problems[:5]:
         notes.append(str(problem))
-    for cell in program.dropped_cells:
+    total_problems = max(program.syntax_problem_total, len(problems))
+    if total_problems > 5:
+        notes.append(f"... and {total_problems - 5} more syntax errors (all listed in result.json)")
+        details += [str(p) for p in problems[5:]]
+    for cell in program.dropped_cells[:5]:
         notes.append(f"{cell}: not Python, not run")
     statements = program.statements
     for i, reason in sorted(report.skipped.items()):
-        notes.append(f"{statements[i].where}: skipped, it {reason}")
+        if 0 <= i < len(statements):
+            notes.append(f"{statements[i].where}: skipped, it {reason}")
     quiet = _failures_from_ignored_code(program, report)
     for i, err in sorted(report.failures.items()):
-        if i in report.skipped or i in quiet:
+        if i in report.skipped or i in quiet or not 0 <= i < len(statements):
             continue
         notes.append(f"{statements[i].where}: running this definition failed: {_short_error(err)}")
-    if program.ignored:
-        shown = "; ".join(f"{where}: `{code}`" for where, code in program.ignored[:3])
-        more = f" and {len(program.ignored) - 3} more" if len(program.ignored) > 3 else ""
+    total_ignored = max(program.ignored_total, len(program.ignored))
+    if total_ignored:
         notes.append(
-            f"{len(program.ignored)} top-level statement(s) were not run (the grader runs only imports, "
-            f"functions, classes and assignments that call nothing): {shown}{more}"
+            f"{total_ignored} top-level statement(s) were not run (the grader runs only imports, functions, "
+            "classes and assignments that call nothing); the list is in result.json"
         )
-    return notes
+        details += [f"not run: {where}: `{code}`" for where, code in program.ignored]
+    return notes, details
 
 
 def _failures_from_ignored_code(program: Program, report: LoadReport) -> set[int]:
@@ -308,12 +444,15 @@ def _test_result(
             text += "\n\nYour code printed (first lines):\n" + first_lines(outcome.output, 10)
         return TestResult(test.name, test.title, score, test.max_score, status, text.strip(), test.visibility)
 
+    if outcome.kind == "budget":
+        return result(0.0, "not run", f"Not run: your submission had used up {outcome.detail}.")
     if outcome.kind == "timeout":
         return result(0.0, "timed out", f"Zero: your code {outcome.detail} (an infinite loop, or very slow code?).")
     if outcome.kind == "died":
         return result(0.0, "crashed", f"Zero: {outcome.detail}.")
     if outcome.kind == "broken":
-        return result(0.0, "crashed", f"Zero: the grader could not run your code: {outcome.detail}.")
+        detail = outcome.detail or report.detail or "it could not be loaded"
+        return result(0.0, "crashed", f"Zero: the grader could not run your code: {detail}.")
     answer = outcome.result or {}
     if "missing" in answer or any(report.names.get(fn) != "callable" for fn in test.functions if report.names):
         missing = [fn for fn in test.functions if report.names.get(fn) != "callable"] or [answer.get("missing", "")]
