@@ -218,7 +218,7 @@ def describe_error(err: BaseException, files: dict[str, str]) -> dict[str, Any]:
                 lines.append(f"    {f.line.strip()[:160]}")
             if times > 1:
                 lines.append(f"  [the line above repeated {times - 1} more times]")
-        if frames and shown and frames[-1] is not shown[-1]:
+        if frames and shown and frames[-1] is not shown[-1] and not frames[-1].filename.endswith("_child.py"):
             lines.append(f"  (raised inside {_library_of(frames[-1].filename)}, called from your line above)")
     except BaseException:
         pass

@@ -253,10 +253,8 @@ def _unreadable(base: SubmissionResult, spec: Assignment, message: str) -> Submi
     base.status = "could not be read"
     base.message = text
     # Said once, in the message; each test only points there.
-    base.tests = [
-        TestResult(t.name, t.title, 0.0, t.max_score, "missing", "Not graded: the submission could not be read.", t.visibility)
-        for t in spec.tests
-    ]
+    note = "Not graded: the submission could not be read."
+    base.tests = [TestResult(t.name, t.title, 0.0, t.max_score, "missing", note, t.visibility) for t in spec.tests]
     return base
 
 
@@ -266,10 +264,8 @@ def _internal_error(base: SubmissionResult, spec: Assignment, err: Exception) ->
     base.status = "crashed"
     base.message = text
     base.details.append("internal grader error:\n" + traceback.format_exc(limit=8))
-    base.tests = [
-        TestResult(t.name, t.title, 0.0, t.max_score, "crashed", "Not graded: the grader failed (see above).", t.visibility)
-        for t in spec.tests
-    ]
+    note = "Not graded: the grader failed (see above)."
+    base.tests = [TestResult(t.name, t.title, 0.0, t.max_score, "crashed", note, t.visibility) for t in spec.tests]
     return base
 
 
@@ -518,24 +514,38 @@ def _summarise(checks: list[Check]) -> str:
 # ----------------------------------------------------------------------- batches
 
 
+#: a student's upload folder is searched this deep, and this many entries at most
+MAX_UPLOAD_DEPTH = 4
+MAX_UPLOAD_ENTRIES = 2000
+
+
 def pick_submission_file(folder: Path, assignment: Assignment) -> Path:
     """The file to grade in a student's folder (Gradescope puts uploads in one).
 
     Preference: a file named like the assignment's notebook, then one whose name
     contains the assignment name (``hw1``), then the only notebook, then the only
-    ``.py`` file.
+    ``.py`` file. Symbolic links to folders are not followed (a link to a file may be
+    picked; reading it then says it is a link).
 
     Raises:
         SubmissionUnreadable: no candidate, or several and none preferred.
     """
     skip_dirs = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in (".ipynb", ".py")
-        and not any(part.startswith(".") or part in skip_dirs for part in p.relative_to(folder).parts)
-    )
+    found: list[Path] = []
+    seen = 0
+    root_depth = len(Path(folder).parts)
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        depth = len(Path(dirpath).parts) - root_depth
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip_dirs)
+        if depth >= MAX_UPLOAD_DEPTH:
+            dirnames[:] = []
+        seen += len(dirnames) + len(filenames)
+        for name in filenames:
+            if not name.startswith(".") and Path(name).suffix.lower() in (".ipynb", ".py"):
+                found.append(Path(dirpath) / name)
+        if seen > MAX_UPLOAD_ENTRIES:
+            break
+    files = sorted(found)
     stem = Path(assignment.notebook).stem
     for rule in (
         lambda p: p.stem == stem,
@@ -558,49 +568,93 @@ def pick_submission_file(folder: Path, assignment: Assignment) -> Path:
 
 @dataclass(frozen=True)
 class Entry:
-    """One student in a batch: a file to grade, or the reason there is none."""
+    """One student in a batch: a file to grade, or the reason there is none.
+
+    ``folder`` is the student's own folder name under ``OUTDIR/students/``.
+    """
 
     student: str
     path: Path | None
     problem: str = ""
+    folder: str = ""
 
 
 def safe_name(student: str) -> str:
-    """A file-system-safe folder name for a student (no path separators, no leading dot)."""
+    """A file-system-safe folder name for a student (no path separators, no leading dot, no ``~``)."""
     name = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).lstrip(".") or "student"
     return name[:120]
 
 
-def find_submissions(folder: Path, assignment: Assignment) -> list[Entry]:
+def unique_folders(names: list[str]) -> list[str]:
+    """One folder name per student name, all different (also ignoring case), computed without loops over guesses.
+
+    A name that is already safe and unique keeps its name. Any other gets its safe
+    form followed by ``~`` and a hash of the full name: ``~`` never appears in a kept
+    name, so the two kinds cannot collide, and different names have different hashes.
+    """
+    safe = [safe_name(n) for n in names]
+    counts: dict[str, int] = {}
+    for s in safe:
+        counts[s.lower()] = counts.get(s.lower(), 0) + 1
+    out = []
+    for name, s in zip(names, safe):
+        if s == name and counts[s.lower()] == 1:
+            out.append(s)
+        else:
+            out.append(f"{s[:100]}~{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}")
+    return out
+
+
+def find_submissions(folder: Path, assignment: Assignment, *, exclude: Iterable[Path] = ()) -> list[Entry]:
     """The students in ``folder``: each ``.ipynb``/``.py`` file is one, and so is each subfolder.
 
-    Names are unique even as folder names (``alice.py`` and ``alice/`` become
-    ``alice`` and ``alice-2``), so no student's results overwrite another's.
+    Nothing is followed or opened here: a symbolic link (to a file or a folder) is a
+    student whose submission cannot be read, and so is a FIFO or a device named like
+    a notebook (reading it later says so). Hidden entries, ``__MACOSX`` and the folders
+    in ``exclude`` (the output folder) are skipped. Each student has a unique name
+    (the file's stem, or its full name when two stems clash) and a unique output
+    folder (:func:`unique_folders`).
     """
-    entries: list[Entry] = []
-    taken: set[str] = set()
-
-    def unique(name: str) -> str:
-        candidate, k = name, 1
-        while safe_name(candidate).lower() in taken:
-            k += 1
-            candidate = f"{name}-{k}"
-        taken.add(safe_name(candidate).lower())
-        return candidate
-
-    items = sorted(p for p in Path(folder).iterdir() if not p.name.startswith((".", "__")))
-    for p in items:
-        if p.is_dir():
-            if (p / "gradebook.csv").exists():
-                continue  # an output folder of an earlier run
-            name = unique(p.name)
+    excluded = set()
+    for p in exclude:
+        try:
+            st = os.stat(p)
+            excluded.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+    raw: list[tuple[str, str, Path | None, str]] = []  # (stem, full name, path, problem)
+    with os.scandir(folder) as it:
+        items = sorted(it, key=lambda e: e.name)
+    for e in items:
+        if e.name.startswith((".", "__")):
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in excluded:
+            continue
+        path = Path(e.path)
+        suffix = path.suffix.lower()
+        if stat.S_ISLNK(st.st_mode):
+            if suffix in (".ipynb", ".py") or os.path.isdir(path):
+                stem = path.stem if suffix in (".ipynb", ".py") else e.name
+                raw.append((stem, e.name, None, f"{e.name} is a symbolic link; submit the file or folder itself"))
+        elif stat.S_ISDIR(st.st_mode):
             try:
-                entries.append(Entry(name, pick_submission_file(p, assignment)))
+                raw.append((e.name, e.name, pick_submission_file(path, assignment), ""))
             except SubmissionUnreadable as err:
-                entries.append(Entry(name, None, str(err)))
-        elif p.suffix.lower() in (".ipynb", ".py"):
-            entries.append(Entry(unique(p.stem), p))
-    return entries
+                raw.append((e.name, e.name, None, str(err)))
+        elif suffix in (".ipynb", ".py"):
+            raw.append((path.stem, e.name, path, ""))
+    stems: dict[str, int] = {}
+    for stem, _, _, _ in raw:
+        stems[stem.lower()] = stems.get(stem.lower(), 0) + 1
+    students = [stem if stems[stem.lower()] == 1 else full for stem, full, _, _ in raw]
+    folders = unique_folders(students)
+    return [
+        Entry(student, path, problem, folder) for student, folder, (_, _, path, problem) in zip(students, folders, raw)
+    ]
 
 
 def grade_batch(
@@ -613,7 +667,11 @@ def grade_batch(
     """Grade many submissions, ``options.jobs`` at a time; results in the order of ``entries``.
 
     One seed serves the whole batch (drawn once if ``options.seed`` is None), so every
-    student is graded on the same inputs.
+    student is graded on the same inputs. ``progress`` is called with each result as
+    soon as it is known (from a worker thread): the CLI writes it to disk there.
+
+    Raises:
+        SandboxUnavailable: only when ``options.sandbox.required`` and bubblewrap cannot run.
     """
     spec = assignment if isinstance(assignment, Assignment) else get_assignment(assignment)
     options = options or GradingOptions()
@@ -621,9 +679,13 @@ def grade_batch(
         options = replace(options, seed=secrets.randbelow(2**31))
     jobs = options.jobs or default_jobs()
     entries = list(entries)
+    isolation = resolve_isolation(options.sandbox)
 
     def one(entry: Entry) -> SubmissionResult:
-        result = grade_submission(spec, entry.path, student=entry.student, options=options, unreadable=entry.problem)
+        result = grade_submission(
+            spec, entry.path, student=entry.student, options=options, unreadable=entry.problem, isolation=isolation
+        )
+        result.folder = entry.folder
         if progress is not None:
             progress(result)
         return result

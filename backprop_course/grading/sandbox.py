@@ -280,7 +280,7 @@ def _resolve(engine: str, options: SandboxOptions) -> Isolation:
             reason = "bubblewrap (bwrap) is not installed"
         else:
             root = hasattr(os, "geteuid") and os.geteuid() == 0
-            variants = []
+            variants: list[tuple[str, list[str], tuple[int, int] | None]] = []
             if root:
                 variants.append(("nobody", _bwrap_argv(bwrap, layout, options, privileged=True), (NOBODY, NOBODY)))
             variants.append(
