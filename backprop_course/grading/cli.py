@@ -44,6 +44,12 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--time-limit", type=float, default=None, help="seconds per test, replacing each test's own limit")
     g.add_argument("--memory-mb", type=int, default=None, help="memory limit per test in MB, replacing each test's own")
     g.add_argument(
+        "--load-time-limit",
+        type=float,
+        default=20.0,
+        help="seconds for reading and loading one submission in total (default 20)",
+    )
+    g.add_argument(
         "--isolation",
         choices=("submission", "test"),
         default="submission",
@@ -123,7 +129,15 @@ def _grade(args: argparse.Namespace) -> int:
     if not path.exists() and not path.is_symlink() and not single:
         return _fail(f"no such file or folder: {path}")
     outdir = Path(args.outdir) if args.outdir else Path(f"grades-{spec.name}")
-    sandbox = SandboxOptions(isolation=args.isolation, engine=args.sandbox, required=args.isolation_required)
+    if not args.load_time_limit > 0:
+        return _fail(f"--load-time-limit must be a positive number of seconds, got {args.load_time_limit}")
+    sandbox = SandboxOptions(
+        isolation=args.isolation,
+        engine=args.sandbox,
+        required=args.isolation_required,
+        load_time_limit=args.load_time_limit,
+        statement_time_limit=min(5.0, args.load_time_limit),
+    )
     try:
         isolation = resolve_isolation(sandbox)
     except SandboxUnavailable as err:

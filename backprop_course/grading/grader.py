@@ -45,7 +45,15 @@ from .sandbox import (
     resolve_isolation,
     run_submission,
 )
-from .source import MAX_SUBMISSION_BYTES, Program, SubmissionUnreadable, check_suffix, too_large_message
+from .source import (
+    MAX_CODE_BYTES,
+    MAX_SUBMISSION_BYTES,
+    Program,
+    SubmissionUnreadable,
+    check_suffix,
+    too_large_message,
+    too_much_code_message,
+)
 from .specs import Assignment, Prepared, TestSpec, get_assignment, test_rng
 
 __all__ = [
@@ -230,6 +238,8 @@ def read_submission_file(path: Path) -> bytes:
             raise SubmissionUnreadable(f"{path.name} is {kind}, not a file; submit the notebook itself")
         if info.st_size > MAX_SUBMISSION_BYTES:
             raise SubmissionUnreadable(too_large_message(path.name, info.st_size))
+        if path.suffix.lower() == ".py" and info.st_size > MAX_CODE_BYTES:  # a .py file is all code
+            raise SubmissionUnreadable(too_much_code_message(path.name, info.st_size))
         chunks = []
         left = MAX_SUBMISSION_BYTES + 1
         while left > 0:

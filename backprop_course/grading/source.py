@@ -216,11 +216,15 @@ def program_from_bytes(raw: bytes, name: str) -> Program:
         program = program_from_notebook(raw, name)
     code = sum(len(s.source) for s in program.statements)
     if code > MAX_CODE_BYTES:
-        raise SubmissionUnreadable(
-            f"{name} holds {code / 1e6:.1f} MB of code; a homework needs a few kilobytes. "
-            "Submit only your notebook, with your own code."
-        )
+        raise SubmissionUnreadable(too_much_code_message(name, code))
     return program
+
+
+def too_much_code_message(name: str, size: int) -> str:
+    return (
+        f"{name} holds {size / 1e6:.1f} MB of code, more than the {MAX_CODE_BYTES // 2**20} MB the grader runs; "
+        "a homework needs a few kilobytes. Submit only your notebook, with your own code."
+    )
 
 
 def _decode_python(raw: bytes, name: str) -> str:
