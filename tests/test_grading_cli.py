@@ -259,3 +259,32 @@ def test_student_names_become_safe_folder_names():
     assert safe_name("../../etc/x y") == "_.._etc_x_y"
     assert safe_name("..") == "student"
     assert "/" not in safe_name("a/b") and safe_name("alice.smith@uni.edu") == "alice.smith@uni.edu"
+
+
+def test_setup_sh_honours_the_same_root_override_as_run_autograder(tmp_path):
+    """setup.sh with AUTOGRADER_ROOT installs into that folder, never /autograder (apt-get and python3 faked)."""
+    bundle = tmp_path / "autograder.zip"
+    assert main(["autograder", "hw1", "-o", str(bundle)]) == 0
+    root = tmp_path / "ag"
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(root / "source")
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    recorder = f'#!/bin/sh\necho "$(basename "$0") $*" >> {log}\n'
+    (bin_dir / "apt-get").write_text(recorder)
+    # python3 -m venv DIR makes DIR/bin/python, itself a recorder.
+    (bin_dir / "python3").write_text(
+        recorder
+        + 'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; chmod 700 "$3/bin/python"; fi\n'
+    )
+    for tool in ("apt-get", "python3"):
+        (bin_dir / tool).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root)}
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text()
+    assert "/autograder" not in calls.replace(str(root), "ROOT")
+    assert f"python3 -m venv {root}/venv" in calls
+    assert f"python -m pip install {root}/source/backprop-course" in calls
+    assert "bubblewrap" in calls  # installed where it can run: the grader falls back where it cannot
+    assert (root / "venv" / "bin" / "python").stat().st_mode & 0o005 == 0o005  # made 0700, then chmod a+rX on ROOT
