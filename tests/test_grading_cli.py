@@ -274,8 +274,8 @@ def test_setup_sh_honours_the_same_root_override_as_run_autograder(tmp_path):
     (bin_dir / "apt-get").write_text(recorder)
     # python3 -m venv DIR makes DIR/bin/python, itself a recorder.
     (bin_dir / "python3").write_text(
-        recorder
-        + 'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; chmod 700 "$3/bin/python"; fi\n'
+        recorder + 'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin"; '
+        'cp "$0" "$3/bin/python"; chmod 700 "$3/bin/python"; fi\n'
     )
     for tool in ("apt-get", "python3"):
         (bin_dir / tool).chmod(0o755)
