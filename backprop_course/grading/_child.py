@@ -280,48 +280,133 @@ def _blocked_function(name: str) -> Callable[..., Any]:
         raise _not_available(name)
 
     blocked.__name__ = blocked.__qualname__ = name.rsplit(".", 1)[-1]
+    blocked._bpc_blocked = True  # type: ignore[attr-defined]
     return blocked
 
 
 def make_unavailable(names: list[str]) -> list[str]:
-    """Replace each dotted name by a stand-in that raises; return the names that could not be found."""
+    """Block each dotted name as soon as its module is loaded (now, if it already is).
+
+    Nothing is imported here: a submission that never imports the library pays
+    nothing. A hook on the import system blocks the names of a library module right
+    after the module runs, so every later ``from .engine import Value`` (in the
+    library or the submission) gets the stand-in, and so does a ``reload``. Returns
+    the names whose module is loaded but which do not exist (a grader bug).
+    """
+    hook = _BlockOnImport(names)
+    sys.meta_path.insert(0, hook)
     missing = []
-    for dotted in names:
-        try:
-            parent, attr = _resolve_parent(dotted)
-            raw = parent.__dict__[attr] if isinstance(parent, type) else getattr(parent, attr)
-        except (ImportError, AttributeError, KeyError, ValueError):
-            missing.append(dotted)
-            continue
-        original = getattr(parent, attr)
-        _ORIGINALS[dotted] = original
-        if isinstance(parent, type) and isinstance(raw, staticmethod):
-            setattr(parent, attr, staticmethod(_blocked_function(dotted)))
-            continue
-        if isinstance(parent, type) and callable(raw) and not isinstance(raw, type):
-            setattr(parent, attr, _blocked_function(dotted))  # a method: fails whatever it is called with
-            continue
-        stand_in = Unavailable(dotted) if not callable(original) or isinstance(original, type) else None
-        replacement = stand_in if stand_in is not None else _blocked_function(dotted)
-        setattr(parent, attr, replacement)
-        # Every other reference the library holds (``from .engine import Value`` in nn...).
-        for module_name, module in list(sys.modules.items()):
-            if module is None or not (module_name == "backprop_course" or module_name.startswith("backprop_course.")):
-                continue
-            for key, value in list(vars(module).items()):
-                if value is original:
-                    setattr(module, key, replacement)
-        if type(original) in (dict, list, set):
-            original.clear()  # a table of reference answers is gone, not only hidden
+    for module_name in sorted({n.rsplit(".", 1)[0] for n in names}, key=len):
+        for prefix in _prefixes(module_name):
+            if prefix in sys.modules:
+                missing += hook.block_module(prefix)
     return missing
+
+
+def _prefixes(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+class _BlockOnImport:
+    """A meta-path finder that wraps the loader of each library module to block names after it runs."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+        self.roots = {n.split(".", 1)[0] for n in names}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname.split(".", 1)[0] not in self.roots:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+        hook = self
+
+        def exec_module(module: Any) -> None:
+            run(module)
+            hook.block_module(fullname)
+
+        try:
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+        except (AttributeError, TypeError):  # pragma: no cover - a loader we cannot wrap
+            pass
+        return spec
+
+    def block_module(self, module_name: str) -> list[str]:
+        """Block the names whose longest loaded module prefix is ``module_name``."""
+        missing = []
+        for dotted in self.names:
+            if not dotted.startswith(module_name + "."):
+                continue
+            first = dotted[len(module_name) + 1 :].split(".", 1)[0]
+            if f"{module_name}.{first}" in sys.modules:
+                continue  # a submodule: blocked when that module ran
+            if not _block(dotted, module_name):
+                missing.append(dotted)
+        return missing
+
+
+def _block(dotted: str, module_name: str) -> bool:
+    """Replace one name by a stand-in that raises; False if it does not exist."""
+    parent: Any = sys.modules[module_name]
+    *path, attr = dotted[len(module_name) + 1 :].split(".")
+    try:
+        for part in path:
+            parent = getattr(parent, part)
+        raw = parent.__dict__[attr] if isinstance(parent, type) else getattr(parent, attr)
+    except (AttributeError, KeyError):
+        return False
+    original = getattr(parent, attr)
+    if isinstance(original, Unavailable) or getattr(original, "_bpc_blocked", False):
+        return True
+    _ORIGINALS[dotted] = original
+    if isinstance(parent, type) and isinstance(raw, staticmethod):
+        setattr(parent, attr, staticmethod(_blocked_function(dotted)))
+        return True
+    if isinstance(parent, type) and callable(raw) and not isinstance(raw, type):
+        setattr(parent, attr, _blocked_function(dotted))  # a method: fails whatever it is called with
+        return True
+    replacement: Any = Unavailable(dotted) if not callable(original) or isinstance(original, type) else None
+    if replacement is None:
+        replacement = _blocked_function(dotted)
+    setattr(parent, attr, replacement)
+    # Every other reference the library holds: ``from .engine import Value`` in nn, a table of
+    # (forward, backward) pairs...
+    root = dotted.split(".", 1)[0]
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == root or name.startswith(root + ".")):
+            continue
+        for key, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, key, replacement)
+            elif type(value) is dict:
+                for k, v in list(value.items()):
+                    if v is original:
+                        value[k] = replacement
+                    elif type(v) in (tuple, list) and any(x is original for x in v):
+                        value[k] = type(v)(replacement if x is original else x for x in v)
+    if type(original) in (dict, list, set):
+        original.clear()  # a table of reference answers is gone, not only hidden
+    return True
 
 
 def original(dotted: str) -> Any:
     """The real object behind a blocked name, for the grader's own probes."""
-    if dotted in _ORIGINALS:
-        return _ORIGINALS[dotted]
-    parent, attr = _resolve_parent(dotted)
-    return getattr(parent, attr)
+    if dotted not in _ORIGINALS:
+        parent, attr = _resolve_parent(dotted)  # importing it blocks it, and records the original
+        if dotted not in _ORIGINALS:
+            return getattr(parent, attr)
+    return _ORIGINALS[dotted]
 
 
 def _resolve_parent(dotted: str) -> tuple[Any, str]:
