@@ -331,6 +331,16 @@ def _grade_program(
 
 def _say_once(results: list[TestResult]) -> None:
     """When several tests fail for the same reason (a missing function, a failed load), explain it once."""
+    missing: dict[str, str] = {}  # function -> the first test that said it is missing
+    for r in results:
+        if r.status == "missing":
+            for name in re.findall(r"`(\w+)` is not defined in your submission", r.output):
+                missing.setdefault(name, r.name)
+    for r in results:
+        names = set(_NAME_ERROR.findall(r.output))
+        if r.score == 0 and r.status == "failed" and len(names) == 1 and next(iter(names)) in missing:
+            name = next(iter(names))
+            r.output = f"Zero: your code calls `{name}`, which is missing (see {missing[name]} above)."
     first_seen: dict[str, str] = {}
     for r in results:
         if r.status in ("passed", "partial", "failed") or not r.output:
@@ -502,6 +512,11 @@ def _size(n: int) -> str:
 
 
 def _summarise(checks: list[Check]) -> str:
+    """How many checks are right, then the first few distinct problems.
+
+    The same exception raised for several inputs is shown once, with its traceback,
+    followed by how many other inputs raised it.
+    """
     if not checks:
         return "No checks ran."
     right = sum(c.credit >= 1.0 for c in checks)
@@ -509,16 +524,39 @@ def _summarise(checks: list[Check]) -> str:
     head = f"{right} of {len(checks)} checks right" + (f", {half} half credit" if half else "") + "."
     bad = [c for c in checks if c.credit < 1.0 and c.message]
     seen: set[str] = set()
-    details = []
+    same_error: dict[str, int] = {}
+    details: list[str] = []
     for c in bad:
         if c.message in seen:
             continue
         seen.add(c.message)
-        details.append(f"- {c.message}")
-    lines = [head, *details[:MAX_DETAILS]]
+        key = _error_key(c.message)
+        if key is not None and key in same_error:
+            same_error[key] += 1
+            continue
+        if key is not None:
+            same_error[key] = 0
+        details.append(c.message)
+    lines = [head]
+    for text in details[:MAX_DETAILS]:
+        key = _error_key(text)
+        more = same_error.get(key, 0) if key is not None else 0
+        lines.append(f"- {text}")
+        if more:
+            lines.append(f"- ... the same error for {more} more input(s).")
     if len(details) > MAX_DETAILS:
         lines.append(f"- ... and {len(details) - MAX_DETAILS} more problem(s) like these.")
     return "\n".join(lines)
+
+
+def _error_key(message: str) -> str | None:
+    """What an exception message says without the inputs that raised it (None if it is not one)."""
+    first, _, rest = message.partition("\n")
+    at = first.find(" raised ")
+    return None if at < 0 else first[at:] + "\n" + rest
+
+
+_NAME_ERROR = re.compile(r"raised NameError: name '(\w+)' is not defined")
 
 
 # ----------------------------------------------------------------------- batches
