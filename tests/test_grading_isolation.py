@@ -467,3 +467,41 @@ def test_isolation_required_refuses_the_fallback(tmp_path, monkeypatch):
     assert code == 2
     assert "bubblewrap isolation is required but not available" in printed and "apt-get install bubblewrap" in printed
     assert not (tmp_path / "o").exists()
+
+
+@needs_bubblewrap
+def test_a_whole_class_can_be_made_unavailable_and_the_rest_of_the_library_works(tmp_path):
+    """The mechanism hw4 uses: whole classes (Value, MLP) blocked wherever the library exports them."""
+    import dataclasses
+
+    from backprop_course.grading.specs import get_assignment
+
+    spec = dataclasses.replace(
+        get_assignment("hw1"),
+        unavailable_while_grading=("backprop_course.engine.Value", "backprop_course.nn.MLP"),
+    )
+    source = (SUBMISSIONS / "hw1_correct.py").read_text()
+    source = source.replace(
+        "def add_backward(a, b, out, dout):\n    return dout, dout",
+        "def add_backward(a, b, out, dout):\n    from backprop_course.engine import Value\n"
+        "    return Value(a).data * 0 + dout, dout",
+    )
+    source = source.replace(
+        "def mul_backward(a, b, out, dout):\n    return b * dout, a * dout",
+        "def mul_backward(a, b, out, dout):\n    import backprop_course\n"
+        "    backprop_course.MLP(2, [1])\n    return b * dout, a * dout",
+    )
+    source = source.replace(
+        "def div_backward(a, b, out, dout):\n    return dout / b, -a / b**2 * dout",
+        "def div_backward(a, b, out, dout):\n    from backprop_course.layers import softmax\n"
+        "    import numpy as np\n    one = float(softmax(np.zeros((1, 1)))[0, 0])\n"
+        "    return one * dout / b, -a / b**2 * dout",
+    )
+    path = tmp_path / "uses_library.py"
+    path.write_text(source)
+    result = grader.grade_submission(spec, path, options=grader.GradingOptions(seed=5))
+    by_name = {t.name: t for t in result.tests}
+    assert "backprop_course.engine.Value is not available while grading" in by_name["add_backward"].output
+    assert "backprop_course.nn.MLP is not available while grading" in by_name["mul_backward"].output
+    assert by_name["div_backward"].score == 1.0, by_name["div_backward"].output  # the rest of the library works
+    assert result.score == 7.0
