@@ -241,11 +241,8 @@ def _grade(args: argparse.Namespace) -> int:
         new = {r.student: r for r in grade_batch(spec, todo, options=options, progress=progress)}
     except SandboxUnavailable as err:
         return _fail(str(err))
-    # The gradebook, rebuilt from the files written (the results in memory where a write failed).
-    results = []
-    for entry in entries:
-        on_disk = load_result(outdir / "students" / entry.folder / "result.json")
-        results.append(on_disk if on_disk is not None else finished.get(entry.student) or new[entry.student])
+    # Every student of the input, from this run or (resumed) from the result.json of an earlier one.
+    results = [new.get(entry.student) or finished[entry.student] for entry in entries]
     gradebook = write_gradebook(results, outdir / "gradebook.csv")
     counts = Counter(r.status for r in results)
     mean = sum(r.score for r in results) / len(results)

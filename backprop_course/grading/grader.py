@@ -740,8 +740,15 @@ def grade_batch(
 
     if jobs <= 1 or len(entries) <= 1:
         return [one(e) for e in entries]
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
-        return list(pool.map(one, entries))
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    try:
+        results = list(pool.map(one, entries))
+    except BaseException:
+        # Ctrl-C or a failure: the submissions being graded finish (and are written), no new one starts.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def default_jobs() -> int:
