@@ -34,6 +34,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -146,36 +148,39 @@ def attack_batch(tmp_path_factory):
         "secret": (secret.read_text(), secret.stat().st_mtime_ns),
         "package": sorted(p.name for p in PACKAGE.iterdir()),
     }
-    old_token = os.environ.get("BPC_TOKEN")
-    os.environ["BPC_TOKEN"] = TOKEN  # in the grader's environment: must never reach a child
+    # The grader runs as its own process, the seed on its command line and a token in its environment:
+    # both must stay out of reach of every child.
+    env = {**os.environ, "BPC_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    try:
-        code, printed = _grade(
-            [
-                "grade",
-                "hw1",
-                str(batch),
-                "-o",
-                str(out),
-                "--jobs",
-                "2",
-                "--seed",
-                SEED,
-                "--time-limit",
-                "1",
-                "--memory-mb",
-                "512",
-                "--load-time-limit",
-                "4",
-                "--isolation-required",
-                "--quiet",
-            ]
-        )
-    finally:
-        if old_token is None:
-            os.environ.pop("BPC_TOKEN", None)
-        else:
-            os.environ["BPC_TOKEN"] = old_token
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop_course",
+            "grade",
+            "hw1",
+            str(batch),
+            "-o",
+            str(out),
+            "--jobs",
+            "2",
+            "--seed",
+            SEED,
+            "--time-limit",
+            "1",
+            "--memory-mb",
+            "512",
+            "--load-time-limit",
+            "4",
+            "--isolation-required",
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    code, printed = done.returncode, done.stdout + done.stderr
     seconds = time.monotonic() - started
     gradebook_text = (out / "gradebook.csv").read_text()
     time.sleep(1.5)  # long enough for the daemon the attacker tried to leave behind

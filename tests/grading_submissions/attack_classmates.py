@@ -56,6 +56,11 @@ def _attack():
             os._exit(0)
     except OSError:
         pass
+    for name in ("gradebook.csv", "students", "batch.json"):
+        try:
+            os.makedirs(os.path.join("@OUT@", name, "x"))  # block the grader's own outputs with folders
+        except OSError:
+            pass
     for name in ("out_start.txt", "out_1.txt", "out_load.txt"):
         try:
             os.symlink("@SECRET@", name)
