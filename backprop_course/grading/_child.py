@@ -720,6 +720,10 @@ class Child:
         except source.SubmissionUnreadable as err:
             self.send({"event": "unreadable", "message": str(err)})
             return None
+        except (RecursionError, MemoryError, ValueError) as err:  # nested a thousand deep, or enormous
+            message = f"{name} could not be parsed ({type(err).__name__}): is it enormous, or nested very deeply?"
+            self.send({"event": "unreadable", "message": message})
+            return None
         self.send({"event": "parsed", "program": program.summary()})
         return program
 

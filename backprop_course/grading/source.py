@@ -211,6 +211,8 @@ def program_from_bytes(raw: bytes, name: str) -> Program:
     """The :class:`Program` of a submission's bytes; ``name`` (its file name) says notebook or Python."""
     check_suffix(name)
     if Path(name).suffix.lower() == ".py":
+        if len(raw) > MAX_CODE_BYTES:  # all of a .py file is code: no need to parse it to know
+            raise SubmissionUnreadable(too_much_code_message(name, len(raw)))
         program = program_from_source([(name, _decode_python(raw, name))], name)
     else:
         program = program_from_notebook(raw, name)
