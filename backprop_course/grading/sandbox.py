@@ -770,7 +770,7 @@ class _Session:
                 os.chown(self.workdir, *isolation.switch_user)
         self.skipped: dict[int, str] = {}
         self.program: dict[str, Any] | None = None
-        self.load_deadline = time.monotonic() + options.load_time_limit
+        self.load_deadline: float | None = None  # set when the first child is ready: startup has its own limit
         self.seq = 0
 
     def _child(self) -> _Child:
@@ -788,8 +788,7 @@ class _Session:
         """A child with the submission parsed and loaded, skipping statements that kill or hang it."""
         report = LoadReport()
         for _ in range(self.options.max_restarts):
-            load_deadline = min(self.load_deadline, self.deadline)
-            if time.monotonic() >= load_deadline:
+            if self.load_deadline is not None and time.monotonic() >= min(self.load_deadline, self.deadline):
                 return None, self._load_budget_report()
             try:
                 child = self._child()
@@ -803,6 +802,9 @@ class _Session:
                 child.kill()
                 detail += (": " + " | ".join(log)) if log else ""
                 return None, LoadReport(started=False, detail=f"the sandbox process did not start ({detail})")
+            if self.load_deadline is None:
+                self.load_deadline = time.monotonic() + self.options.load_time_limit
+            load_deadline = min(self.load_deadline, self.deadline)
             current: int | None = None
             limit = self.options.statement_time_limit + self.options.grace
             reason = ""
