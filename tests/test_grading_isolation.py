@@ -510,3 +510,23 @@ def test_a_whole_class_can_be_made_unavailable_and_the_rest_of_the_library_works
     assert "backprop_course.nn.MLP is not available while grading" in by_name["mul_backward"].output
     assert by_name["div_backward"].score == 1.0, by_name["div_backward"].output  # the rest of the library works
     assert result.score == 7.0
+
+
+@needs_bubblewrap
+def test_no_host_path_or_stray_descriptor_reaches_the_child(tmp_path):
+    """The sandbox's process 1 is bwrap: its command line must not show the bind mounts (host paths)."""
+    path = tmp_path / "look.py"
+    path.write_text(
+        "import os\n\n"
+        "def add_backward(a, b, out, dout):\n"
+        "    seen = open('/proc/1/cmdline', 'rb').read().decode() + open('/proc/self/cmdline', 'rb').read().decode()\n"
+        "    print(seen.replace(chr(0), ' '))\n"
+        "    print('descriptors:', len(os.listdir('/proc/self/fd')))\n"
+        "    return 0.0, 0.0\n"
+    )
+    result = grader.grade_submission("hw1", path, options=grader.GradingOptions(seed=1))
+    add = result.tests[0]
+    assert "bwrap --args" in add.output  # it did read them
+    assert str(PACKAGE) not in add.output and str(ROOT) not in add.output
+    # stdin, stdout and stderr (the output file), the result pipe, the submission, and listdir's own
+    assert "descriptors: 6" in add.output

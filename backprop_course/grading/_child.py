@@ -914,10 +914,25 @@ def _read_config() -> dict[str, Any]:
     return json.loads(line)
 
 
+def _close_other_fds(keep: set[int]) -> None:
+    """Close every inherited descriptor but ours (bubblewrap's options, anything leaked by accident)."""
+    try:
+        fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:  # pragma: no cover - no /proc
+        fds = list(range(3, 256))
+    for fd in fds:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def main() -> None:
     # Probes in other modules reach this running module (its originals of blocked names) by its real name.
     sys.modules.setdefault("backprop_course.grading._child", sys.modules[__name__])
     config = _read_config()
+    _close_other_fds({0, 1, 2, config["res_fd"], config.get("submission_fd", -1)})
     sys.path[:] = [p for p in config["sys_path"] if isinstance(p, str)]
     sys.argv[:] = ["__submission__"]
     os.environ["MPLBACKEND"] = "Agg"

@@ -292,7 +292,12 @@ def _resolve(engine: str, options: SandboxOptions) -> Isolation:
             )
             errors = []
             for user, argv, ids in variants:
-                ok, error = _selftest(argv + [options.python, "-I", "-S", _inside_child_script()], ids, sys_path)
+                args_fd = _bwrap_args_fd(argv)
+                try:
+                    command = [argv[0], "--args", str(args_fd), options.python, "-I", "-S", _inside_child_script()]
+                    ok, error = _selftest(command, ids, sys_path, pass_fds=(args_fd,))
+                finally:
+                    os.close(args_fd)
                 if ok:
                     return Isolation("bubblewrap", user, "", bwrap, tuple(argv), ids, sys_path, SANDBOX_LIBRARY)
                 errors.append(error)
@@ -422,6 +427,17 @@ def _bwrap_argv(bwrap: str, layout: dict[str, Any], options: SandboxOptions, *, 
     return argv
 
 
+def _bwrap_args_fd(argv: list[str] | tuple[str, ...]) -> int:
+    """A file descriptor holding bwrap's options, NUL-separated (``bwrap --args FD``).
+
+    Passed this way, the bind mounts (host paths) are not on any command line: the
+    sandbox's process 1 is bwrap itself, and its ``/proc/1/cmdline`` is visible
+    inside. The child closes this descriptor first thing.
+    """
+    data = b"".join(a.encode() + b"\0" for a in argv[1:])
+    return _anonymous_copy(data)
+
+
 def _child_env(workdir: str) -> dict[str, str]:
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -444,6 +460,7 @@ def _selftest(
     sys_path: tuple[str, ...],
     package_root: str = SANDBOX_LIBRARY,
     cwd: str | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> tuple[bool, str]:
     """Start the child's self-test in ``command``: True if it imports what submissions use."""
     config = _config(-1, ids, sys_path, package_root, memory_bytes=1 << 30, cpu_seconds=60, output_bytes=1 << 20)
@@ -457,6 +474,7 @@ def _selftest(
             text=True,
             timeout=60,
             env={"PATH": "/usr/bin:/bin"},
+            pass_fds=pass_fds,
         )
     except (OSError, subprocess.TimeoutExpired) as err:
         return False, str(err)
@@ -546,8 +564,11 @@ class _Child:
         )
         config["submission_fd"] = submission_fd
         config["unavailable"] = list(unavailable)
+        extra_fds: tuple[int, ...] = ()
         if isolation.engine == "bubblewrap":
-            command = [*isolation.argv, options.python, "-I", "-S", _inside_child_script()]
+            args_fd = _bwrap_args_fd(isolation.argv)
+            extra_fds = (args_fd,)
+            command = [isolation.argv[0], "--args", str(args_fd), options.python, "-I", "-S", _inside_child_script()]
             env = {"PATH": "/usr/bin:/bin"}
             cwd = "/"
         else:
@@ -563,7 +584,7 @@ class _Child:
                 stderr=self.output,
                 cwd=cwd,
                 env=env,
-                pass_fds=(res_w, submission_fd),
+                pass_fds=(res_w, submission_fd, *extra_fds),
                 start_new_session=True,
             )
         except BaseException:
@@ -574,6 +595,8 @@ class _Child:
         finally:
             os.close(req_r)
             os.close(res_w)
+            for fd in extra_fds:
+                os.close(fd)
         os.set_blocking(self.req_w, False)
         self.config_line = json.dumps(config)
 
@@ -944,6 +967,7 @@ def _anonymous_copy(data: bytes) -> int:
         fcntl.fcntl(
             fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL
         )
+    os.lseek(fd, 0, os.SEEK_SET)  # for a reader that reads rather than preads (bwrap --args)
     return fd
 
 
