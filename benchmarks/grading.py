@@ -41,7 +41,7 @@ import numpy as np
 
 from backprop_course.grading import GradingOptions, SandboxOptions, find_submissions, get_assignment, grade_batch
 from backprop_course.grading.grader import default_jobs
-from backprop_course.grading.sandbox import Isolation, resolve_isolation
+from backprop_course.grading.sandbox import Isolation, _bwrap_args_fd, resolve_isolation
 
 CORRECT_MATH = {
     "add": "def add_backward(a, b, out, dout):\n    return dout, dout\n",
@@ -142,13 +142,14 @@ def floor_seconds(repeats: int = 10) -> float:
 
 def sandbox_child_seconds(isolation: Isolation, repeats: int = 10) -> float:
     """Median wall time of ``import numpy`` in a child started the way the grader starts one."""
-    path = [p for p in isolation.sys_path]
-    code = f"import sys; sys.path[:] = {path!r}; import numpy"
-    command = [*isolation.argv, sys.executable, "-I", "-S", "-c", code]
+    code = f"import sys; sys.path[:] = {list(isolation.sys_path)!r}; import numpy"
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, check=True, env={"PATH": "/usr/bin:/bin"})
+        args_fd = _bwrap_args_fd(isolation.argv)  # as the grader does: bwrap's options through a descriptor
+        command = [isolation.argv[0], "--args", str(args_fd), sys.executable, "-I", "-S", "-c", code]
+        subprocess.run(command, check=True, env={"PATH": "/usr/bin:/bin"}, pass_fds=(args_fd,))
+        os.close(args_fd)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
