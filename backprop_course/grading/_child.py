@@ -245,7 +245,9 @@ def _library_of(filename: str) -> str:
 # --------------------------------------------------- reference answers made unavailable
 # Each name the assignment lists (``Assignment.unavailable_while_grading``) is replaced,
 # before the submission is read, by something that raises a clear error when used.
-# The originals stay here for the probes, which run the grader's own code.
+# Blocked classes stay here for the probes, which run the grader's own code. (Nothing in
+# one Python process is out of reach of code running in it: this stops calling the
+# reference, not copying it; copying the library's source is an honour-code matter.)
 
 _ORIGINALS: dict[str, Any] = {}
 
@@ -408,7 +410,10 @@ def _block(dotted: str, module_name: str) -> bool:
     original = getattr(parent, attr)
     if isinstance(original, (Unavailable, _UnavailableClass)) or getattr(original, "_bpc_blocked", False):
         return True
-    _ORIGINALS[dotted] = original
+    if isinstance(original, type):
+        # Kept for the grader's probes (hw4 compares the learner's class with the real one). Blocked
+        # functions and tables are not kept anywhere: once replaced, nothing refers to them.
+        _ORIGINALS[dotted] = original
     if isinstance(parent, type) and isinstance(raw, staticmethod):
         setattr(parent, attr, staticmethod(_blocked_function(dotted)))
         return True
@@ -444,7 +449,7 @@ def _block(dotted: str, module_name: str) -> bool:
 
 
 def original(dotted: str) -> Any:
-    """The real object behind a blocked name, for the grader's own probes."""
+    """The real class behind a blocked class name, for the grader's own probes."""
     if dotted not in _ORIGINALS:
         parent, attr = _resolve_parent(dotted)  # importing it blocks it, and records the original
         if dotted not in _ORIGINALS:
