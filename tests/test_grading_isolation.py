@@ -530,3 +530,21 @@ def test_no_host_path_or_stray_descriptor_reaches_the_child(tmp_path):
     assert str(PACKAGE) not in add.output and str(ROOT) not in add.output
     # stdin, stdout and stderr (the output file), the result pipe, the submission, and listdir's own
     assert "descriptors: 6" in add.output
+
+
+def test_a_submission_has_a_total_time_budget_for_all_its_tests(tmp_path):
+    """Each call just under its test's limit cannot stretch a submission's grading beyond its budget."""
+    slow = "import time\n\n" + "\n\n".join(
+        f"def {name}(*args):\n    time.sleep(0.9)\n    return 0.0"
+        for name in ("add_backward", "mul_backward", "div_backward", "pow_backward", "exp_backward")
+    )
+    path = tmp_path / "slow.py"
+    path.write_text(slow)
+    options = grader.GradingOptions(
+        seed=1, time_limit=5.0, sandbox=SandboxOptions(wall_time_limit=4.0, load_time_limit=2.0, grace=0.5)
+    )
+    result = grader.grade_submission("hw1", path, options=options)
+    statuses = [t.status for t in result.tests]
+    assert "not run" in statuses and statuses[-1] == "not run"
+    assert result.status == "timed out" and "total time budget" in result.message
+    assert all(t.score == 0 for t in result.tests)

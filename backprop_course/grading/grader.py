@@ -101,7 +101,7 @@ class TestResult:
     title: str
     score: float
     max_score: float
-    status: str  # passed, partial, failed, missing, timed out, crashed
+    status: str  # passed, partial, failed, missing, timed out, crashed, not run
     output: str
     visibility: str = "visible"
 

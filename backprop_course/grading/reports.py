@@ -47,6 +47,7 @@ _MARKS = {
     "missing": "MISS",
     "timed out": "TIME",
     "crashed": "CRSH",
+    "not run": "SKIP",
 }
 
 
