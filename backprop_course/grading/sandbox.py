@@ -383,6 +383,8 @@ def _bwrap_argv(bwrap: str, layout: dict[str, Any], options: SandboxOptions, *, 
     for name in ("/etc/ld.so.cache", "/etc/localtime"):
         if os.path.exists(name):
             argv += ["--ro-bind", name, name]
+    # The private work folder first: a Python installed under /tmp is then bound on top of it, not hidden.
+    argv += ["--size", str(int(options.tmpfs_bytes)), "--perms", "1777", "--tmpfs", "/tmp"]
     made = {"/", "/usr", "/tmp", "/proc", "/dev"}
     for root in layout["bind"] + [SANDBOX_LIBRARY]:
         parents = []
@@ -410,12 +412,6 @@ def _bwrap_argv(bwrap: str, layout: dict[str, Any], options: SandboxOptions, *, 
         "/dev/shm",
         "--remount-ro",
         "/dev",
-        "--size",
-        str(int(options.tmpfs_bytes)),
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
         "--remount-ro",
         "/",
         "--chdir",
