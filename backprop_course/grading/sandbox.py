@@ -216,8 +216,9 @@ class Isolation:
             )
         return (
             f"isolation: process only ({self.reason}): time and memory limits, as {self.user}, but a "
-            "submission can read any file that user can read (solutions, classmates) and use the network. "
-            "For full isolation install bubblewrap (apt-get install bubblewrap) or grade in a container."
+            "submission can read any file that user can read (solutions, classmates), use the network and "
+            "signal that user's processes. For full isolation install bubblewrap (apt-get install bubblewrap) "
+            "or grade in a container."
         )
 
 
