@@ -353,3 +353,50 @@ def _write(path: Path, text: str) -> Path:
 def test_grader_uses_this_interpreter_by_default():
     assert SandboxOptions().python == sys.executable
     assert shutil.which(SandboxOptions().python) or Path(SandboxOptions().python).exists()
+
+
+# ------------------------------------------------------- feedback said once, at the learner's line
+
+
+def test_an_error_in_the_learners_code_is_shown_at_their_line_once(tmp_path):
+    source = (
+        "import math\n\n"
+        "def exp_backward(a, out, dout):\n"
+        "    return math.exp(a * 1e6) * dout\n\n"
+        "def tanh_backward(a, out, dout):\n"
+        "    return helper(a) * dout\n\n"
+        "def helper(a):\n"
+        "    import numpy as np\n"
+        "    return np.zeros(3)[5]\n"
+    )
+    result = grade_submission("hw1", _write(tmp_path / "errors.py", source), options=FAST)
+    by_name = {t.name: t for t in result.tests}
+    exp = by_name["exp_backward"].output
+    assert "raised OverflowError" in exp and "errors.py, line 4, in exp_backward" in exp
+    assert "Likely cause: the numbers grew without bound: a wrong rule or a too-large learning rate." in exp
+    assert exp.count("raised OverflowError") == 1 and "the same error for" in exp  # said once, then counted
+    tanh = by_name["tanh_backward"].output
+    assert "errors.py, line 11, in helper" in tanh and "(raised inside numpy" not in tanh
+    assert "numpy/" not in tanh and "site-packages" not in tanh  # never the library's own traceback
+
+
+def test_several_tests_failing_for_one_reason_say_it_once(tmp_path):
+    source = "def backward(root):\n    order = topological_sort(root)\n    return order\n"
+    result = grade_submission("hw2", _write(tmp_path / "hw2.py", source), options=DEFAULT_LIMITS)
+    by_name = {t.name: t for t in result.tests}
+    assert "`topological_sort` is not defined" in by_name["topological_sort"].output
+    assert by_name["topological_sort_shared"].output == "Zero: the same problem as in topological_sort above."
+    for name in ("backward", "backward_shared", "backward_deep"):
+        assert by_name[name].output == (
+            "Zero: your code calls `topological_sort`, which is missing (see topological_sort above)."
+        )
+
+
+def test_a_stub_raising_in_several_tests_is_explained_in_the_first():
+    notebook = Path(__file__).resolve().parents[1] / "exercises" / "hw2_backward_pass.ipynb"
+    result = grade_submission("hw2", notebook, options=DEFAULT_LIMITS)
+    by_name = {t.name: t for t in result.tests}
+    assert "cell " in by_name["topological_sort"].output and "the same error for" in by_name["topological_sort"].output
+    assert by_name["topological_sort_deep"].output == (
+        "Zero: your code still raises NotImplementedError, as in topological_sort above."
+    )

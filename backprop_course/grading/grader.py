@@ -342,14 +342,42 @@ def _say_once(results: list[TestResult]) -> None:
             name = next(iter(names))
             r.output = f"Zero: your code calls `{name}`, which is missing (see {missing[name]} above)."
     first_seen: dict[str, str] = {}
+    first_error: dict[str, str] = {}
     for r in results:
-        if r.status in ("passed", "partial", "failed") or not r.output:
+        if r.status in ("passed", "partial") or not r.output:
+            continue
+        if r.status == "failed":
+            # A test whose every check failed with one and the same exception as an earlier test's.
+            sole = _sole_error(r.output) if r.score == 0 else None
+            if sole is None:
+                continue
+            key, what = sole
+            if key in first_error:
+                r.output = f"Zero: {what}, as in {first_error[key]} above."
+            else:
+                first_error[key] = r.name
             continue
         key = r.output.split("\n\nYour code printed", 1)[0]
         if key in first_seen:
             r.output = f"Zero: the same problem as in {first_seen[key]} above."
         else:
             first_seen[key] = r.name
+
+
+def _sole_error(output: str) -> tuple[str, str] | None:
+    """(a key, a short description) if every failing check of a test report raised the same exception."""
+    text = output.split("\n\nYour code printed", 1)[0]
+    lines = text.split("\n")
+    if not lines or not re.fullmatch(r"0 of \d+ checks right\.", lines[0]):
+        return None
+    block = [line for line in lines[1:] if not line.startswith("- ... the same error")]
+    problems = [line for line in block if line.startswith("- ")]
+    if len(problems) != 1 or _error_key(problems[0][2:]) is None:
+        return None
+    first = problems[0]
+    at = max(first.find(" raised "), first.find(" still raises "))
+    what = first[at + 1 :].split(":", 1)[0].strip() if at >= 0 else "the same error"
+    return _NUMBER.sub("#", "\n".join(block[block.index(first) :])), f"your code {what}"
 
 
 def _with_limits(test: TestSpec, options: GradingOptions) -> TestSpec:
@@ -549,11 +577,15 @@ def _summarise(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
+_NUMBER = re.compile(r"[-+]?\d[\d.]*(?:e[-+]?\d+)?")
+
+
 def _error_key(message: str) -> str | None:
-    """What an exception message says without the inputs that raised it (None if it is not one)."""
+    """An exception's message without the inputs that raised it (its numbers), or None if it is not one."""
     first, _, rest = message.partition("\n")
-    at = first.find(" raised ")
-    return None if at < 0 else first[at:] + "\n" + rest
+    if " raised " not in first and " still raises " not in first:
+        return None
+    return _NUMBER.sub("#", first) + "\n" + rest
 
 
 _NAME_ERROR = re.compile(r"raised NameError: name '(\w+)' is not defined")
