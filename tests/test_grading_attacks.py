@@ -400,3 +400,19 @@ def test_a_stub_raising_in_several_tests_is_explained_in_the_first():
     assert by_name["topological_sort_deep"].output == (
         "Zero: your code still raises NotImplementedError, as in topological_sort above."
     )
+
+
+def test_a_judge_can_keep_its_probe_in_its_own_module(tmp_path):
+    """``probe="module:function"`` runs ``backprop_course.grading.module.function`` in the child."""
+    import dataclasses
+
+    from backprop_course.grading.sandbox import TestRun, run_submission
+
+    source = b"def add_backward(a, b, out, dout):\n    return dout, dout\n"
+    runs = [
+        TestRun("ok", "_child:probe_call", {"function": "add_backward", "calls": [[1.0, 2.0, 3.0, 0.5]]}, 2.0, 512),
+        TestRun("bad", "no_such_module:probe", {}, 2.0, 512),
+    ]
+    report, outcomes = run_submission(source, "x.py", runs, dataclasses.replace(FAST.sandbox))
+    assert outcomes[0].result == {"answers": [{"value": {"__tuple__": [0.5, 0.5]}}]}
+    assert "No module named 'backprop_course.grading.no_such_module'" in outcomes[1].result["probe_error"]["message"]
