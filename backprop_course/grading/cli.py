@@ -124,9 +124,11 @@ def _grade(args: argparse.Namespace) -> int:
         return _fail(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
     if args.memory_mb is not None and args.memory_mb < 64:
         return _fail(f"--memory-mb must be at least 64 (Python itself needs that much), got {args.memory_mb}")
-    path = Path(args.path)
-    single = (path.is_file() and not path.is_symlink()) or args.single or args.gradescope_output is not None
-    if not path.exists() and not path.is_symlink() and not single:
+    # The path given on the command line is the staff's own: a link there is followed (links *inside* a
+    # folder of submissions never are).
+    path = Path(args.path).resolve() if Path(args.path).is_symlink() else Path(args.path)
+    single = path.is_file() or args.single or args.gradescope_output is not None
+    if not path.exists() and not single:
         return _fail(f"no such file or folder: {path}")
     outdir = Path(args.outdir) if args.outdir else Path(f"grades-{spec.name}")
     if not args.load_time_limit > 0:
@@ -166,13 +168,13 @@ def _grade(args: argparse.Namespace) -> int:
 
     if single:
         student, problem, target = None, "", None
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir():
             student = path.resolve().name
             try:
                 target = pick_submission_file(path, spec)
             except SubmissionUnreadable as err:
                 problem = str(err)
-        elif path.exists() or path.is_symlink():
+        elif path.exists():
             target = path
         else:
             problem = f"{path} does not exist"
@@ -185,7 +187,7 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"wrote {folder}/")
         return 0
 
-    if not path.is_dir() or path.is_symlink():
+    if not path.is_dir():
         return _fail(f"{path} is not a folder of submissions")
     entries = find_submissions(path, spec, exclude=[outdir])
     if not entries:
