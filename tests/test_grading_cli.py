@@ -288,3 +288,15 @@ def test_setup_sh_honours_the_same_root_override_as_run_autograder(tmp_path):
     assert f"python -m pip install {root}/source/backprop-course" in calls
     assert "bubblewrap" in calls  # installed where it can run: the grader falls back where it cannot
     assert (root / "venv" / "bin" / "python").stat().st_mode & 0o005 == 0o005  # made 0700, then chmod a+rX on ROOT
+
+
+def test_a_file_name_that_is_not_utf8_is_a_student_too(tmp_path):
+    batch = tmp_path / "class"
+    batch.mkdir()
+    shutil.copy(SUBMISSIONS / "hw1_correct.py", os.path.join(os.fsencode(batch), b"caf\xe9.py"))
+    shutil.copy(SUBMISSIONS / "hw1_correct.py", batch / "ok.py")
+    out = tmp_path / "out"
+    assert main(["grade", "hw1", str(batch), "-o", str(out), "--quiet", *FAST]) == 0
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert sorted(r["student"] for r in rows) == ["caf\ufffd", "ok"]
+    assert {r["score"] for r in rows} == {"9"}

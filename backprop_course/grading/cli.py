@@ -227,7 +227,7 @@ def _grade(args: argparse.Namespace) -> int:
         nonlocal done
         try:  # written now: an interrupted batch keeps every grade already known
             write_student_files(r, outdir, gradescope=args.gradescope)
-        except OSError as err:  # one unwritable folder must not cost the others their results
+        except (OSError, ValueError) as err:  # one unwritable folder must not cost the others their results
             with lock:
                 failed_writes.append(r.student)
             print(f"backprop-course: could not write the results of {r.student}: {err}", file=sys.stderr)

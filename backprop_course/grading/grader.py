@@ -685,6 +685,11 @@ def unique_folders(names: list[str]) -> list[str]:
     return out
 
 
+def _printable(name: str) -> str:
+    """A file name that is not valid UTF-8 (undecodable bytes) with those bytes shown as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def find_submissions(folder: Path, assignment: Assignment, *, exclude: Iterable[Path] = ()) -> list[Entry]:
     """The students in ``folder``: each ``.ipynb``/``.py`` file is one, and so is each subfolder.
 
@@ -730,8 +735,9 @@ def find_submissions(folder: Path, assignment: Assignment, *, exclude: Iterable[
     stems: dict[str, int] = {}
     for stem, _, _, _ in raw:
         stems[stem.lower()] = stems.get(stem.lower(), 0) + 1
-    students = [stem if stems[stem.lower()] == 1 else full for stem, full, _, _ in raw]
-    folders = unique_folders(students)
+    students = [_printable(stem if stems[stem.lower()] == 1 else full) for stem, full, _, _ in raw]
+    # Folder names from the raw names: two names that print alike still get different folders.
+    folders = unique_folders([stem if stems[stem.lower()] == 1 else full for stem, full, _, _ in raw])
     return [
         Entry(student, path, problem, folder) for student, folder, (_, _, path, problem) in zip(students, folders, raw)
     ]
