@@ -899,7 +899,8 @@ def _secure(config: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     # Write past the file-size limit: EFBIG (an OSError in the student's print), not death.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and not config.get("in_namespace"):
+        # (Under bubblewrap the child lives in its own pid namespace, which dies with bwrap.)
         try:
             import ctypes
 

@@ -561,6 +561,7 @@ class _Child:
         )
         config["submission_fd"] = submission_fd
         config["unavailable"] = list(unavailable)
+        config["in_namespace"] = isolation.engine == "bubblewrap"
         extra_fds: tuple[int, ...] = ()
         if isolation.engine == "bubblewrap":
             args_fd = _bwrap_args_fd(isolation.argv)

@@ -35,12 +35,15 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the sandboxed child loads this module: no pathlib import there
+    from pathlib import Path
 
 __all__ = [
     "Program",
@@ -179,6 +182,8 @@ def read_submission(path: Path) -> Program:
         SubmissionUnreadable: unknown extension, unreadable bytes, not a notebook,
             or no code at all. The message is meant for the student.
     """
+    from pathlib import Path
+
     path = Path(path)
     check_suffix(path.name)
     try:
@@ -193,11 +198,15 @@ def read_submission(path: Path) -> Program:
 
 def check_suffix(name: str) -> None:
     """Raise :class:`SubmissionUnreadable` unless ``name`` ends in ``.ipynb`` or ``.py``."""
-    suffix = Path(name).suffix.lower()
+    suffix = _suffix(name)
     if suffix not in (".ipynb", ".py"):
         raise SubmissionUnreadable(
             f"{name}: the grader reads .ipynb notebooks and .py files, not {suffix or 'files without extension'}"
         )
+
+
+def _suffix(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
 
 
 def too_large_message(name: str, size: int) -> str:
@@ -210,7 +219,7 @@ def too_large_message(name: str, size: int) -> str:
 def program_from_bytes(raw: bytes, name: str) -> Program:
     """The :class:`Program` of a submission's bytes; ``name`` (its file name) says notebook or Python."""
     check_suffix(name)
-    if Path(name).suffix.lower() == ".py":
+    if _suffix(name) == ".py":
         if len(raw) > MAX_CODE_BYTES:  # all of a .py file is code: no need to parse it to know
             raise SubmissionUnreadable(too_much_code_message(name, len(raw)))
         program = program_from_source([(name, _decode_python(raw, name))], name)
