@@ -251,9 +251,14 @@ def test_the_gradebook_lists_everyone_with_a_status(attack_batch):
 @needs_bubblewrap
 def test_harming_classmates_and_the_grader_gains_nothing(attack_batch):
     rows = attack_batch["rows"]
+    assert attack_batch["code"] == 0  # the grader was neither killed nor stopped
     assert float(rows["attack_classmates"]["score"]) == 0.0
-    # Its victims: every honest student above kept full marks (none was stopped, killed or fed fake answers).
-    assert attack_batch["printed"].count("isolation: bubblewrap") == 1
+    # Its victims kept full marks: none was stopped, killed, overwritten or fed fake answers.
+    assert all(rows[student]["score"] == "9" for student in HONEST)
+    out = attack_batch["out"]
+    assert (out / "gradebook.csv").is_file() and (out / "batch.json").is_file()  # not blocked by folders
+    result = json.loads((out / "students" / "attack_classmates" / "result.json").read_text())
+    assert result["isolation"] == "bubblewrap" and result["status"] == "graded"
 
 
 @needs_bubblewrap
