@@ -6,6 +6,10 @@ Isolation costs one Python process per submission at least, so the reference is 
 floor of per-process isolation measured in the same run: the wall time of a bare
 ``python -c "import numpy"`` (median of 10 starts).
 
+0. The cost of one bubblewrap child (when bubblewrap runs here): the same
+   ``import numpy`` inside the sandbox the grader builds (own namespaces, read-only
+   Python, tmpfs), as a ratio to the floor. Target: at most 3x.
+
 1. The batch: ``--n`` submissions (half of them import numpy, as students do), mixed:
    50% correct, 30% partly wrong (one to three common mistakes), 20% broken (syntax
    errors, exceptions, stubs, missing functions, wrong types, notebooks with magics,
@@ -37,6 +41,7 @@ import numpy as np
 
 from backprop_course.grading import GradingOptions, SandboxOptions, find_submissions, get_assignment, grade_batch
 from backprop_course.grading.grader import default_jobs
+from backprop_course.grading.sandbox import Isolation, _bwrap_args_fd, resolve_isolation
 
 CORRECT_MATH = {
     "add": "def add_backward(a, b, out, dout):\n    return dout, dout\n",
@@ -135,24 +140,50 @@ def floor_seconds(repeats: int = 10) -> float:
     return statistics.median(times)
 
 
+def sandbox_child_seconds(isolation: Isolation, repeats: int = 10) -> float:
+    """Median wall time of ``import numpy`` in a child started the way the grader starts one."""
+    code = f"import sys; sys.path[:] = {list(isolation.sys_path)!r}; import numpy"
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        args_fd = _bwrap_args_fd(isolation.argv)  # as the grader does: bwrap's options through a descriptor
+        command = [isolation.argv[0], "--args", str(args_fd), sys.executable, "-I", "-S", "-c", code]
+        subprocess.run(command, check=True, env={"PATH": "/usr/bin:/bin"}, pass_fds=(args_fd,))
+        os.close(args_fd)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="submissions in the batch (default 200)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per CPU)")
     parser.add_argument("--isolation-sample", type=int, default=20, help="submissions for part 2 (0 skips it)")
+    parser.add_argument(
+        "--sandbox", choices=("auto", "bubblewrap", "process"), default="auto", help="isolation engine (default auto)"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore", RuntimeWarning)  # "submissions run as root" when Python is under /root
     jobs = args.jobs or default_jobs()
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {jobs} worker(s)")
     floor = floor_seconds()
     print(f"floor: python -c 'import numpy' takes {floor * 1000:.0f} ms (median of 10)")
+    sandbox = SandboxOptions(engine=args.sandbox)
+    isolation = resolve_isolation(sandbox)
+    print(isolation.summary())
+    if isolation.engine == "bubblewrap":
+        child = sandbox_child_seconds(isolation)
+        print(
+            f"\n0. one bubblewrap child importing numpy: {child * 1000:.0f} ms = {child / floor:.2f} x floor   "
+            f"(target <= 3x: {'PASS' if child / floor <= 3 else 'FAIL'})"
+        )
 
     spec = get_assignment("hw1")
     with tempfile.TemporaryDirectory(prefix="bpc-bench-") as tmp:
         folder = Path(tmp)
         deserved = generate(folder, args.n)
         entries = find_submissions(folder, spec)
-        options = GradingOptions(seed=1, jobs=jobs)
+        options = GradingOptions(seed=1, jobs=jobs, sandbox=sandbox)
         start = time.perf_counter()
         results = grade_batch(spec, entries, options=options)
         batch = time.perf_counter() - start
@@ -160,7 +191,7 @@ def main() -> int:
         wrong = [
             (r.student, r.score, deserved[r.student]) for r in results if abs(r.score - deserved[r.student]) > 1e-9
         ]
-        print(f"\n1. batch of {len(results)} hw1 submissions, {jobs} worker(s), default limits")
+        print(f"\n1. batch of {len(results)} hw1 submissions, {jobs} worker(s), default limits, {isolation.engine}")
         print(f"   whole batch: {batch:.1f} s   (target < 60 s: {'PASS' if batch < 60 else 'FAIL'})")
         print(
             f"   per submission: {per * 1000:.0f} ms = {per / floor:.2f} x floor   "
@@ -176,7 +207,7 @@ def main() -> int:
             sample = [e for e in entries if deserved[e.student] == 9.0][: args.isolation_sample]
             print(f"\n2. {len(sample)} correct submissions, {jobs} worker(s): one child per submission vs per test")
             for mode in ("submission", "test"):
-                opts = GradingOptions(seed=1, jobs=jobs, sandbox=SandboxOptions(isolation=mode))
+                opts = GradingOptions(seed=1, jobs=jobs, sandbox=SandboxOptions(isolation=mode, engine=args.sandbox))
                 start = time.perf_counter()
                 done = grade_batch(spec, sample, options=opts)
                 per_mode = (time.perf_counter() - start) / len(done)

@@ -30,7 +30,7 @@ def test_grade_one_file_writes_report_json_and_gradescope(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "score: 5.5 / 9" in printed and "[FAIL] tanh_backward" in printed and "you used the input a" in printed
-    folder = out / "hw1_partly_wrong"
+    folder = out / "students" / "hw1_partly_wrong"
     result = json.loads((folder / "result.json").read_text())
     assert result["score"] == 5.5 and result["max_score"] == 9.0 and result["seed"] == 11
     assert result["status"] == "graded" and len(result["tests"]) == 9
@@ -63,19 +63,24 @@ def test_grade_a_folder_writes_a_gradebook(tmp_path, capsys):
     assert list(by_student) == ["alice", "bob", "carol", "dave", "erin", "frank"]
     assert list(rows[0])[:4] == ["student", "status", "score", "max_score"]
     assert {"add_backward", "relu_backward", "seconds", "message"} <= set(rows[0])
+    # A test that timed out or crashed costs that test only: the submission was graded, the message says which.
     assert [by_student[s]["status"] for s in by_student] == [
         "graded",
-        "timed out",
-        "crashed",
+        "graded",
+        "graded",
         "could not be read",
         "graded",
         "could not be read",
     ]
     assert [by_student[s]["score"] for s in by_student] == ["9", "8", "8", "0", "7", "0"]
     assert by_student["bob"]["exp_backward"] == "0" and by_student["bob"]["log_backward"] == "1"
+    assert by_student["bob"]["message"].startswith("Timed out: exp_backward")
+    assert by_student["carol"]["message"].startswith("Crashed: add_backward")
     assert "no .ipynb or .py file" in by_student["frank"]["message"]
     for student in by_student:
-        assert (out / student / "report.txt").exists() and (out / student / "result.json").exists()
+        folder = out / "students" / student
+        assert (folder / "report.txt").exists() and (folder / "result.json").exists()
+    assert {p.name for p in out.iterdir()} == {"students", "gradebook.csv", "batch.json"}
 
 
 def test_single_mode_picks_the_notebook_in_an_upload_folder(tmp_path):
@@ -207,21 +212,91 @@ def test_report_formats():
     }
     assert gs["tests"][0]["output"] == "All checks right."
     rows = list(csv.reader(io.StringIO(gradebook_csv([result, _result(student="amy", score=3.0)]))))
-    assert rows[0] == ["student", "status", "score", "max_score", "a", "b", "seconds", "message"]
+    assert rows[0] == ["student", "status", "score", "max_score", "a", "b", "seconds", "isolation", "message"]
     assert rows[1][:6] == ["../../etc/x y", "graded", "1.5", "3", "1", "0.5"]
     assert [r[0] for r in rows[1:]] == ["../../etc/x y", "amy"]
 
 
-def test_students_get_unique_folder_names(tmp_path):
-    for name in ("alice.py", "alice.ipynb", "a b.py", "a_b.py"):
+def test_students_get_unique_names_and_folders(tmp_path):
+    for name in ("alice.py", "alice.ipynb", "a b.py", "a_b.py", "Bob.py", "bob.ipynb", "carl~x.py"):
         (tmp_path / name).write_text("x = 1\n")
     (tmp_path / "alice").mkdir()
-    names = [e.student for e in find_submissions(tmp_path, get_assignment("hw1"))]
-    assert names == ["a b", "a_b-2", "alice", "alice-2", "alice-3"]
-    assert len({safe_name(n) for n in names}) == len(names)
+    long = "y" * 130
+    (tmp_path / f"{long}1.py").write_text("x = 1\n")
+    (tmp_path / f"{long}2.py").write_text("x = 1\n")
+    entries = find_submissions(tmp_path, get_assignment("hw1"))
+    names = [e.student for e in entries]
+    # A name is its stem unless two stems clash (ignoring case): then the full file name.
+    assert names == [
+        *("Bob.py", "a b", "a_b", "alice", "alice.ipynb", "alice.py", "bob.ipynb", "carl~x"),
+        *(f"{long}1", f"{long}2"),
+    ]
+    folders = [e.folder for e in entries]
+    assert len({f.lower() for f in folders}) == len(folders)
+    assert folders[3:7] == ["alice", "alice.ipynb", "alice.py", "bob.ipynb"]  # safe and unique names are kept
+    # Names that are unsafe, or whose safe forms clash, get a hash of the full name after "~".
+    assert folders[1].startswith("a_b~") and folders[2].startswith("a_b~") and folders[7].startswith("carl_x~")
+    assert all("/" not in f and not f.startswith(".") and len(f) <= 113 for f in folders)
+
+
+def test_hostile_entries_are_students_that_could_not_be_read(tmp_path):
+    os.symlink("/", tmp_path / "rootdir")
+    os.symlink("/dev/zero", tmp_path / "zero.py")
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    (tmp_path / "dora").mkdir()
+    (tmp_path / "dora" / "gradebook.csv").write_text("student,score\n")
+    (tmp_path / "dora" / "hw1.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("not a submission")
+    entries = {e.student: e for e in find_submissions(tmp_path, get_assignment("hw1"))}
+    assert sorted(entries) == ["dora", "pipe", "rootdir", "zero"]
+    assert entries["dora"].path == tmp_path / "dora" / "hw1.py"  # a gradebook.csv does not hide a student
+    assert "symbolic link" in entries["rootdir"].problem and entries["rootdir"].path is None
+    assert "symbolic link" in entries["zero"].problem
+    assert entries["pipe"].path == tmp_path / "pipe.ipynb"  # reading it says it is a FIFO, without blocking
 
 
 def test_student_names_become_safe_folder_names():
     assert safe_name("../../etc/x y") == "_.._etc_x_y"
     assert safe_name("..") == "student"
     assert "/" not in safe_name("a/b") and safe_name("alice.smith@uni.edu") == "alice.smith@uni.edu"
+
+
+def test_setup_sh_honours_the_same_root_override_as_run_autograder(tmp_path):
+    """setup.sh with AUTOGRADER_ROOT installs into that folder, never /autograder (apt-get and python3 faked)."""
+    bundle = tmp_path / "autograder.zip"
+    assert main(["autograder", "hw1", "-o", str(bundle)]) == 0
+    root = tmp_path / "ag"
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(root / "source")
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    recorder = f'#!/bin/sh\necho "$(basename "$0") $*" >> {log}\n'
+    (bin_dir / "apt-get").write_text(recorder)
+    # python3 -m venv DIR makes DIR/bin/python, itself a recorder.
+    (bin_dir / "python3").write_text(
+        recorder + 'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin"; '
+        'cp "$0" "$3/bin/python"; chmod 700 "$3/bin/python"; fi\n'
+    )
+    for tool in ("apt-get", "python3"):
+        (bin_dir / tool).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root)}
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text()
+    assert "/autograder" not in calls.replace(str(root), "ROOT")
+    assert f"python3 -m venv {root}/venv" in calls
+    assert f"python -m pip install {root}/source/backprop-course" in calls
+    assert "bubblewrap" in calls  # installed where it can run: the grader falls back where it cannot
+    assert (root / "venv" / "bin" / "python").stat().st_mode & 0o005 == 0o005  # made 0700, then chmod a+rX on ROOT
+
+
+def test_a_file_name_that_is_not_utf8_is_a_student_too(tmp_path):
+    batch = tmp_path / "class"
+    batch.mkdir()
+    shutil.copy(SUBMISSIONS / "hw1_correct.py", os.path.join(os.fsencode(batch), b"caf\xe9.py"))
+    shutil.copy(SUBMISSIONS / "hw1_correct.py", batch / "ok.py")
+    out = tmp_path / "out"
+    assert main(["grade", "hw1", str(batch), "-o", str(out), "--quiet", *FAST]) == 0
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert sorted(r["student"] for r in rows) == ["caf\ufffd", "ok"]
+    assert {r["score"] for r in rows} == {"9"}

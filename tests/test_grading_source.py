@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from backprop_course.grading.source import (
+    MAX_CODE_BYTES,
+    MAX_SUBMISSION_BYTES,
+    MAX_SUMMARY_ITEMS,
+    Program,
     SubmissionUnreadable,
+    program_from_bytes,
     program_from_notebook,
     program_from_source,
     read_submission,
@@ -151,3 +157,50 @@ def test_a_python_file_with_a_coding_line_is_decoded(tmp_path):
     path.write_bytes("# -*- coding: latin-1 -*-\ndef f():\n    return 'caf\xe9'\n".encode("latin-1"))
     program = read_submission(path)
     assert "café" in program.statements[0].source
+
+
+def test_the_summary_sent_by_the_sandbox_keeps_what_the_grader_reports():
+    src = "def f(x):\n    return x\n" + "print(1)\n" * 300 + "def broken(:\n    pass\n"
+    program = program_from_source([("s.py", src)], "s.py")
+    back = Program.from_summary(json.loads(json.dumps(program.summary())))
+    assert [(s.where, s.names) for s in back.statements] == [(s.where, s.names) for s in program.statements]
+    assert back.statements[0].source == ""  # the code itself stays in the sandbox
+    assert len(back.ignored) == MAX_SUMMARY_ITEMS and back.ignored_total == 300  # cut short, counted
+    assert [str(p) for p in back.syntax_problems] == [str(p) for p in program.syntax_problems]
+
+
+def test_program_from_bytes_refuses_too_much_code():
+    raw = ("def f():\n    return 1\n" * (MAX_CODE_BYTES // 20)).encode()
+    with pytest.raises(SubmissionUnreadable, match="MB of code"):
+        program_from_bytes(raw, "big.py")
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "device", "folder", "too large", "big .py"])
+def test_the_grader_reads_submission_files_defensively(tmp_path, kind):
+    """No symlink is followed, a FIFO does not block, only regular files of a sane size are read."""
+    from backprop_course.grading.grader import read_submission_file
+
+    path = tmp_path / ("x.ipynb" if kind in ("fifo", "too large") else "x.py")
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET = 1\n")
+    message = {
+        "symlink": "is a symbolic link",
+        "fifo": "is a FIFO",
+        "device": "is a symbolic link",
+        "folder": "is a folder",
+        "too large": "more than the 50 MB",
+        "big .py": "MB of code",
+    }[kind]
+    if kind == "symlink":
+        os.symlink(secret, path)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        os.symlink("/dev/zero", path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        with open(path, "wb") as f:  # sparse: no disk used
+            f.truncate(MAX_SUBMISSION_BYTES + 1 if kind == "too large" else MAX_CODE_BYTES + 1)
+    with pytest.raises(SubmissionUnreadable, match=message):
+        read_submission_file(path)

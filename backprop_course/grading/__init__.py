@@ -8,8 +8,10 @@ The pieces, one module each:
   functions, in the grader's process
 - :mod:`.checks`: relative error, credit thresholds, strict reading of answers
 - :mod:`.source`: from a notebook or ``.py`` file to the definitions that are run
+  (used inside the sandbox: the grader never parses student files itself)
 - :mod:`.sandbox` (parent side) and :mod:`._child` (child side): running student code
-  in a separate, limited process that sends back plain data only
+  in a separate, limited process, isolated by bubblewrap where it can run (else a
+  process sandbox, recorded in every report), that sends back plain data only
 - :mod:`.graphs`: hw2's computation graphs as plain data
 - :mod:`.grader`: one submission or a batch, end to end
 - :mod:`.reports`: text, JSON, CSV gradebook, Gradescope ``results.json``
@@ -21,14 +23,16 @@ Threat model and design choices: DESIGN.md section 4, and the docstrings of
 """
 
 from .grader import GradingOptions, SubmissionResult, TestResult, find_submissions, grade_batch, grade_submission
-from .sandbox import SandboxOptions
+from .sandbox import Isolation, SandboxOptions, SandboxUnavailable, resolve_isolation
 from .specs import ASSIGNMENT_NAMES, Assignment, TestSpec, get_assignment
 
 __all__ = [
     "ASSIGNMENT_NAMES",
     "Assignment",
     "GradingOptions",
+    "Isolation",
     "SandboxOptions",
+    "SandboxUnavailable",
     "SubmissionResult",
     "TestResult",
     "TestSpec",
@@ -36,4 +40,5 @@ __all__ = [
     "get_assignment",
     "grade_batch",
     "grade_submission",
+    "resolve_isolation",
 ]

@@ -1,28 +1,37 @@
 """The child process that runs one submission's code: never imported by the judge.
 
-Started by :mod:`backprop_course.grading.sandbox` as ``python -I _child.py CONFIG``
-(run by path, so it starts without importing the package or numpy). It
+Started by :mod:`backprop_course.grading.sandbox` as ``python -I -S _child.py``
+(run by path, so it starts without importing the package or numpy; inside bubblewrap
+when available). It
 
-1. drops privileges (when started as root: to ``nobody``), sets its resource limits
-   (address space, CPU seconds, file size, no core files, no new processes) and
-   asks to be killed when the grader dies;
-2. reads requests, one JSON object per line, from a pipe only it and the grader hold;
-3. ``load``: runs the submission's kept statements (see :mod:`.source`) in one
+1. reads its configuration as the first line of its standard input (nothing on its
+   command line or in its environment), sets ``sys.path`` to exactly the Python
+   installation and the library, drops privileges (when started as root: to
+   ``nobody``), sets its resource limits (address space, CPU seconds, file size, no
+   core files, no new processes) and asks to be killed when the grader dies;
+2. makes the library's reference answers of the assignment unavailable (each named
+   object raises "not available while grading: write your own");
+3. reads requests, one JSON object per line, from its standard input;
+4. ``load``: reads and parses the submission (see :mod:`.source`) from a sealed file
+   descriptor, sends the grader its reading, then runs the kept statements in one
    namespace, each under a time limit, announcing each before it starts so the
    grader can skip a statement that kills the process;
-4. ``run``: calls a *probe* (below) that feeds the student's functions the inputs the
+5. ``run``: calls a *probe* (below) that feeds the student's functions the inputs the
    judge drew and turns what they return into plain data;
-5. writes one JSON line per answer to the result pipe.
+6. writes one JSON line per answer to the result pipe.
 
 Nothing here decides a grade. The judge, in the parent, checks every answer against
 values it computed itself, so a submission that patches numpy, this module or the
 grader's checks in *this* process only changes what it answers, which it controls
-anyway. Printed output goes to a per-test file, never to the result pipe.
+anyway. Printed output goes to the grader's output file (emptied before each test),
+never to the result pipe.
 """
 
 from __future__ import annotations
 
 import builtins
+import importlib
+import importlib.util
 import json
 import linecache
 import os
@@ -38,9 +47,9 @@ from typing import Any
 # that patches json.loads or os.dup2 in one test must not break the grader's plumbing
 # for the next one.
 _write = os.write
-_os_open = os.open
-_dup2 = os.dup2
-_close = os.close
+_pread = os.pread
+_ftruncate = os.ftruncate
+_lseek = os.lseek
 _open = open
 _dumps = json.dumps
 _loads = json.loads
@@ -165,8 +174,29 @@ def decode(obj: Any) -> Any:
 # ------------------------------------------------------------ error reports
 
 
+#: one-line explanations of exceptions a learner's numeric code raises
+EXPLANATIONS = {
+    "OverflowError": "the numbers grew without bound: a wrong rule or a too-large learning rate",
+    "ZeroDivisionError": "a division by zero: check the denominator (is an input or a gradient zero?)",
+    "RecursionError": "too many nested calls: a recursion that never stops, or a graph too deep to walk recursively",
+    "TypeError": "a value of the wrong type reached an operation (a missing `return`? a tuple where a number belongs?)",
+    "IndexError": "an index past the end of a list or array",
+    "KeyError": "a dictionary lookup of a key that is not there",
+    "AttributeError": "an attribute that does not exist on that object (a typo, or the wrong object?)",
+    "ValueError": "a value of the right type but the wrong shape or range",
+    "FloatingPointError": "the numbers became NaN or infinite: a wrong rule or a too-large learning rate",
+    "TrainingDivergedError": "the numbers became NaN or infinite: a wrong rule or a too-large learning rate",
+}
+
+
 def describe_error(err: BaseException, files: dict[str, str]) -> dict[str, Any]:
-    """Plain data about an exception: type, message, and the student's lines in the traceback."""
+    """Plain data about an exception: type, message, and where in the *learner's* code it happened.
+
+    The traceback keeps only the learner's lines (the last six, a recursion collapsed
+    to one line); when the exception was raised inside a library the learner called,
+    one line says so instead of the library's own traceback. A one-line explanation
+    of the usual cause follows for common exception types.
+    """
     etype = type(err)
     try:
         message = str(err)[:500]
@@ -176,8 +206,6 @@ def describe_error(err: BaseException, files: dict[str, str]) -> dict[str, Any]:
     try:
         frames = traceback.extract_tb(err.__traceback__)
         shown = [f for f in frames if f.filename in files]
-        if frames and (not shown or frames[-1] is not shown[-1]):
-            shown.append(frames[-1])
         collapsed: list[list[Any]] = []  # [frame, times]: deep recursion repeats one frame
         for f in shown:
             if collapsed and (collapsed[-1][0].filename, collapsed[-1][0].lineno) == (f.filename, f.lineno):
@@ -185,20 +213,263 @@ def describe_error(err: BaseException, files: dict[str, str]) -> dict[str, Any]:
             else:
                 collapsed.append([f, 1])
         for f, times in collapsed[-6:]:
-            where = f.filename if f.filename in files else os.path.basename(f.filename)
-            lines.append(f"  {where}, line {f.lineno}, in {f.name}")
+            lines.append(f"  {f.filename}, line {f.lineno}, in {f.name}")
             if f.line:
                 lines.append(f"    {f.line.strip()[:160]}")
             if times > 1:
                 lines.append(f"  [the line above repeated {times - 1} more times]")
+        if frames and shown and frames[-1] is not shown[-1] and not frames[-1].filename.endswith("_child.py"):
+            lines.append(f"  (raised inside {_library_of(frames[-1].filename)}, called from your line above)")
     except BaseException:
         pass
+    name = etype.__name__
+    if name in EXPLANATIONS and etype.__module__ in ("builtins", "backprop_course.engine"):
+        lines.append(f"  Likely cause: {EXPLANATIONS[name]}.")
     return {
-        "type": etype.__name__ if etype.__module__ == "builtins" else _type_name(etype),
+        "type": name if etype.__module__ == "builtins" else _type_name(etype),
         "builtin": etype.__module__ == "builtins",
         "message": message,
         "traceback": "\n".join(lines),
     }
+
+
+def _library_of(filename: str) -> str:
+    """``numpy``, ``backprop_course.engine``, ``math``...: what a frame's file belongs to, without its path."""
+    parts = filename.replace("\\", "/").split("/")
+    for i, part in enumerate(parts):
+        if part in ("numpy", "backprop_course", "matplotlib"):
+            return ".".join(p.removesuffix(".py") for p in parts[i:] if p != "__init__.py")
+    return parts[-1].removesuffix(".py") or "the library"
+
+
+# --------------------------------------------------- reference answers made unavailable
+# Each name the assignment lists (``Assignment.unavailable_while_grading``) is replaced,
+# before the submission is read, by something that raises a clear error when used.
+# Blocked classes stay here for the probes, which run the grader's own code. (Nothing in
+# one Python process is out of reach of code running in it: this stops calling the
+# reference, not copying it; copying the library's source is an honour-code matter.)
+
+_ORIGINALS: dict[str, Any] = {}
+
+
+def _not_available(name: str) -> RuntimeError:
+    return RuntimeError(f"{name} is not available while grading: write your own")
+
+
+class Unavailable:
+    """Stands in for a blocked object (a table, a class, a function): any use raises."""
+
+    __slots__ = ("_bpc_name",)
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_bpc_name", name)
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise _not_available(object.__getattribute__(self, "_bpc_name"))
+
+    __call__ = __getitem__ = __setitem__ = __delitem__ = __iter__ = __len__ = __contains__ = _fail
+    __bool__ = __setattr__ = __mro_entries__ = _fail
+
+    def __getattr__(self, attr: str) -> Any:
+        raise _not_available(object.__getattribute__(self, "_bpc_name"))
+
+    def __repr__(self) -> str:
+        return f"<{object.__getattribute__(self, '_bpc_name')}: not available while grading>"
+
+
+class _UnavailableClass(type):
+    """Metaclass of a blocked class's stand-in.
+
+    The library still imports (``nn`` reads ``Value.relu`` at import time): every
+    attribute of the stand-in is a function that raises, and making an instance,
+    subclassing it or ``isinstance`` with it raise.
+    """
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], **kwargs: Any) -> Any:
+        for base in bases:
+            if isinstance(base, _UnavailableClass):
+                raise _not_available(type.__getattribute__(base, "_bpc_name"))
+        return super().__new__(mcls, name, bases, ns, **kwargs)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise _not_available(type.__getattribute__(cls, "_bpc_name"))
+
+    def __getattribute__(cls, attr: str) -> Any:
+        if attr == "_bpc_name" or (attr.startswith("__") and attr.endswith("__")):
+            return type.__getattribute__(cls, attr)
+        return _blocked_function(f"{type.__getattribute__(cls, '_bpc_name')}.{attr}")
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        raise _not_available(type.__getattribute__(cls, "_bpc_name"))
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        raise _not_available(type.__getattribute__(cls, "_bpc_name"))
+
+
+def _stand_in_class(dotted: str, original: type) -> Any:
+    ns = {
+        "_bpc_name": dotted,
+        "__module__": getattr(original, "__module__", "builtins"),
+        "__qualname__": getattr(original, "__qualname__", dotted),
+        "__doc__": f"{dotted}: not available while grading",
+    }
+    return type.__new__(_UnavailableClass, original.__name__, (), ns)
+
+
+def _blocked_function(name: str) -> Callable[..., Any]:
+    def blocked(*args: Any, **kwargs: Any) -> Any:
+        raise _not_available(name)
+
+    blocked.__name__ = blocked.__qualname__ = name.rsplit(".", 1)[-1]
+    blocked._bpc_blocked = True  # type: ignore[attr-defined]
+    return blocked
+
+
+def make_unavailable(names: list[str]) -> list[str]:
+    """Block each dotted name as soon as its module is loaded (now, if it already is).
+
+    Nothing is imported here: a submission that never imports the library pays
+    nothing. A hook on the import system blocks the names of a library module right
+    after the module runs, so every later ``from .engine import Value`` (in the
+    library or the submission) gets the stand-in, and so does a ``reload``. Returns
+    the names whose module is loaded but which do not exist (a grader bug).
+    """
+    hook = _BlockOnImport(names)
+    sys.meta_path.insert(0, hook)
+    missing = []
+    for module_name in sorted({n.rsplit(".", 1)[0] for n in names}, key=len):
+        for prefix in _prefixes(module_name):
+            if prefix in sys.modules:
+                missing += hook.block_module(prefix)
+    return missing
+
+
+def _prefixes(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+class _BlockOnImport:
+    """A meta-path finder that wraps the loader of each library module to block names after it runs."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+        self.roots = {n.split(".", 1)[0] for n in names}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname.split(".", 1)[0] not in self.roots:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+        hook = self
+
+        def exec_module(module: Any) -> None:
+            run(module)
+            hook.block_module(fullname)
+
+        try:
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+        except (AttributeError, TypeError):  # pragma: no cover - a loader we cannot wrap
+            pass
+        return spec
+
+    def block_module(self, module_name: str) -> list[str]:
+        """Block the names whose longest loaded module prefix is ``module_name``."""
+        missing = []
+        for dotted in self.names:
+            if not dotted.startswith(module_name + "."):
+                continue
+            first = dotted[len(module_name) + 1 :].split(".", 1)[0]
+            if f"{module_name}.{first}" in sys.modules:
+                continue  # a submodule: blocked when that module ran
+            if not _block(dotted, module_name):
+                missing.append(dotted)
+        return missing
+
+
+def _block(dotted: str, module_name: str) -> bool:
+    """Replace one name by a stand-in that raises; False if it does not exist."""
+    parent: Any = sys.modules[module_name]
+    *path, attr = dotted[len(module_name) + 1 :].split(".")
+    try:
+        for part in path:
+            parent = getattr(parent, part)
+        raw = parent.__dict__[attr] if isinstance(parent, type) else getattr(parent, attr)
+    except (AttributeError, KeyError):
+        return False
+    original = getattr(parent, attr)
+    if isinstance(original, (Unavailable, _UnavailableClass)) or getattr(original, "_bpc_blocked", False):
+        return True
+    if isinstance(original, type):
+        # Kept for the grader's probes (hw4 compares the learner's class with the real one). Blocked
+        # functions and tables are not kept anywhere: once replaced, nothing refers to them.
+        _ORIGINALS[dotted] = original
+    if isinstance(parent, type) and isinstance(raw, staticmethod):
+        setattr(parent, attr, staticmethod(_blocked_function(dotted)))
+        return True
+    if isinstance(parent, type) and callable(raw) and not isinstance(raw, type):
+        setattr(parent, attr, _blocked_function(dotted))  # a method: fails whatever it is called with
+        return True
+    replacement: Any
+    if isinstance(original, type):
+        replacement = _stand_in_class(dotted, original)
+    elif callable(original):
+        replacement = _blocked_function(dotted)
+    else:
+        replacement = Unavailable(dotted)
+    setattr(parent, attr, replacement)
+    # Every other reference the library holds: ``from .engine import Value`` in nn, a table of
+    # (forward, backward) pairs...
+    root = dotted.split(".", 1)[0]
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == root or name.startswith(root + ".")):
+            continue
+        for key, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, key, replacement)
+            elif type(value) is dict:
+                for k, v in list(value.items()):
+                    if v is original:
+                        value[k] = replacement
+                    elif type(v) in (tuple, list) and any(x is original for x in v):
+                        value[k] = type(v)(replacement if x is original else x for x in v)
+    if type(original) in (dict, list, set):
+        original.clear()  # a table of reference answers is gone, not only hidden
+    return True
+
+
+def original(dotted: str) -> Any:
+    """The real class behind a blocked class name, for the grader's own probes."""
+    if dotted not in _ORIGINALS:
+        parent, attr = _resolve_parent(dotted)  # importing it blocks it, and records the original
+        if dotted not in _ORIGINALS:
+            return getattr(parent, attr)
+    return _ORIGINALS[dotted]
+
+
+def _resolve_parent(dotted: str) -> tuple[Any, str]:
+    parts = dotted.split(".")
+    if len(parts) < 2:
+        raise ValueError(dotted)
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:-1]:
+            obj = getattr(obj, attr)
+        return obj, parts[-1]
+    raise ImportError(dotted)
 
 
 # ------------------------------------------------------------------ probes
@@ -379,6 +650,22 @@ PROBES: dict[str, Callable[[dict[str, Any], dict[str, Any], Guard], dict[str, An
 }
 
 
+def _probe(name: str) -> Callable[[dict[str, Any], dict[str, Any], Guard], dict[str, Any]]:
+    """A probe by name: one of :data:`PROBES`, or ``"module:function"`` in ``backprop_course.grading``.
+
+    The second form lets a judge keep its probe in its own module (imported here, in
+    the child); such a probe can use :class:`Guard`, :func:`encode`, :func:`decode` and
+    :func:`original` from ``backprop_course.grading._child``.
+    """
+    if name in PROBES:
+        return PROBES[name]
+    module, _, function = name.partition(":")
+    if not (module.isidentifier() and function.isidentifier()):
+        raise ValueError(f"unknown probe {name!r}")
+    probe = getattr(importlib.import_module(f"backprop_course.grading.{module}"), function)
+    return probe
+
+
 # --------------------------------------------------------------- the process
 
 
@@ -386,10 +673,12 @@ class Child:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.res_fd: int = config["res_fd"]
-        self.requests = os.fdopen(config["req_fd"], "rb")
+        self.submission_fd: int = config["submission_fd"]
+        self.requests = os.fdopen(0, "rb")
         self.ns: dict[str, Any] = {}
         self.files: dict[str, str] = {}
         self.memory_hard = config["memory_bytes"]
+        self.unblocked: list[str] = []
         self._keep: list[Any] = []  # old stdout wrappers, kept alive so GC never closes fd 1
 
     # -- messages
@@ -400,19 +689,21 @@ class Child:
             n = _write(self.res_fd, view)
             view = view[n:]
 
-    # -- output capture
-    def redirect_output(self, name: str) -> None:
+    # -- output capture: fd 1 and 2 are the grader's file; it reads from offset 0
+    def clear_output(self) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except BaseException:
                 pass
-        fd = _os_open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        _dup2(fd, 1)
-        _dup2(fd, 2)
-        _close(fd)
+        try:
+            _ftruncate(1, 0)
+            _lseek(1, 0, os.SEEK_SET)
+        except OSError:
+            pass
         self._keep.extend([sys.stdout, sys.stderr])
         del self._keep[:-8]
+        # Fresh streams: a submission may have replaced or closed sys.stdout in an earlier test.
         sys.stdout = _open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
         sys.stderr = _open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
 
@@ -434,24 +725,49 @@ class Child:
         _setitimer(signal.ITIMER_REAL, 0)
 
     # -- commands
+    def read_submission(self, name: str) -> Any:
+        """Parse the submission (before any of its code runs); None if it cannot be read."""
+        source = _load_source_module(self.config["sys_path"][0])
+        chunks = []
+        offset = 0
+        while True:
+            chunk = _pread(self.submission_fd, 1 << 20, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        try:
+            program = source.program_from_bytes(b"".join(chunks), name)
+        except source.SubmissionUnreadable as err:
+            self.send({"event": "unreadable", "message": str(err)})
+            return None
+        except (RecursionError, MemoryError, ValueError) as err:  # nested a thousand deep, or enormous
+            message = f"{name} could not be parsed ({type(err).__name__}): is it enormous, or nested very deeply?"
+            self.send({"event": "unreadable", "message": message})
+            return None
+        self.send({"event": "parsed", "program": program.summary()})
+        return program
+
     def load(self, msg: dict[str, Any]) -> None:
-        self.files = msg["files"]
+        self.clear_output()
+        program = self.read_submission(str(msg["name"]))
+        if program is None:
+            return
+        self.files = dict(program.files)
         for name, text in self.files.items():
             linecache.cache[name] = (len(text), None, text.splitlines(True), name)
-        self.redirect_output("out_load.txt")
         ns: dict[str, Any] = {"__name__": "__submission__", "__builtins__": builtins}
         self.ns = ns
-        statements = msg["statements"]
         skip = set(msg["skip"])
         limit = float(msg["statement_time_limit"])
         codes: dict[int, Any] = {}
         failures: dict[int, dict[str, Any]] = {}
-        for i, st in enumerate(statements):
+        for i, st in enumerate(program.statements):
             if i in skip:
                 continue
             try:
-                codes[i] = _compile(st)
-            except BaseException as err:  # pragma: no cover - the judge only sends statements that parse
+                codes[i] = _compile(st.source, st.filename, st.lineno)
+            except BaseException as err:  # pragma: no cover - the reader keeps only statements that parse
                 failures[i] = describe_error(err, self.files)
         pending = sorted(codes)
         while pending:
@@ -479,11 +795,18 @@ class Child:
         for k, v in list(ns.items()):
             if type(k) is str and not k.startswith("__"):
                 names[k] = "callable" if callable(v) else _type_name(type(v))
-        self.send({"event": "loaded", "failures": {str(i): f for i, f in failures.items()}, "names": names})
+        self.send(
+            {
+                "event": "loaded",
+                "failures": {str(i): f for i, f in failures.items()},
+                "names": names,
+                "unblocked": self.unblocked,
+            }
+        )
 
     def run(self, msg: dict[str, Any]) -> None:
         seq = msg["seq"]
-        self.redirect_output(f"out_{seq}.txt")
+        self.clear_output()
         memory = min(int(msg["memory_bytes"]), self.memory_hard)
         try:
             _setrlimit(resource.RLIMIT_AS, (memory, self.memory_hard))
@@ -494,7 +817,7 @@ class Child:
         started = _monotonic()
         try:
             self.alarm(limit)
-            result = PROBES[msg["probe"]](self.ns, msg["payload"], guard)
+            result = _probe(str(msg["probe"]))(self.ns, msg["payload"], guard)
         except MissingFunction as err:
             result = {"missing": str(err.args[0])}
         except GraderTimeout:
@@ -515,6 +838,7 @@ class Child:
         self.send({"event": "result", "seq": seq, "result": result, "seconds": _monotonic() - started})
 
     def serve(self) -> None:
+        self.unblocked = make_unavailable(list(self.config.get("unavailable", [])))
         self.send({"event": "ready", "pid": os.getpid()})
         while True:
             line = self.requests.readline()
@@ -533,12 +857,26 @@ def _raise_timeout(signum: int, frame: Any) -> None:
     raise GraderTimeout()
 
 
-def _compile(st: dict[str, Any]) -> Any:
+def _compile(source: str, filename: str, lineno: int) -> Any:
     import ast
 
-    tree = ast.parse(st["source"], st["filename"])
-    ast.increment_lineno(tree, int(st["lineno"]) - 1)
-    return compile(tree, st["filename"], "exec")
+    tree = ast.parse(source, filename)
+    ast.increment_lineno(tree, int(lineno) - 1)
+    return compile(tree, filename, "exec")
+
+
+def _load_source_module(package_root: str) -> Any:
+    """The grader's reader of submissions (:mod:`.source`), loaded by path: it needs only the standard library."""
+    name = "_bpc_grading_source"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = os.path.join(package_root, "backprop_course", "grading", "source.py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _secure(config: dict[str, Any]) -> None:
@@ -561,7 +899,8 @@ def _secure(config: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     # Write past the file-size limit: EFBIG (an OSError in the student's print), not death.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and not config.get("in_namespace"):
+        # (Under bubblewrap the child lives in its own pid namespace, which dies with bwrap.)
         try:
             import ctypes
 
@@ -580,22 +919,47 @@ def selftest(config: dict[str, Any]) -> None:
     _secure(config)
     for module in wanted:
         __import__(module)
-    with open(os.path.join(config["package_root"], "backprop_course", "engine.py"), "rb") as f:
+    _load_source_module(config["sys_path"][0])
+    with open(os.path.join(config["sys_path"][0], "backprop_course", "engine.py"), "rb") as f:
         f.read(1)
     os._exit(0)
 
 
+def _read_config() -> dict[str, Any]:
+    """The first line of standard input, read byte by byte so no request is swallowed by a buffer."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        b = os.read(0, 1)
+        if not b:
+            break
+        line += b
+    return json.loads(line)
+
+
+def _close_other_fds(keep: set[int]) -> None:
+    """Close every inherited descriptor but ours (bubblewrap's options, anything leaked by accident)."""
+    try:
+        fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:  # pragma: no cover - no /proc
+        fds = list(range(3, 256))
+    for fd in fds:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def main() -> None:
-    if sys.argv[1] == "--selftest":
-        config = json.loads(sys.argv[2])
-        if config["package_root"] not in sys.path:
-            sys.path.append(config["package_root"])
-        selftest(config)
-    config = json.loads(sys.argv[1])
+    # Probes in other modules reach this running module (its originals of blocked names) by its real name.
+    sys.modules.setdefault("backprop_course.grading._child", sys.modules[__name__])
+    config = _read_config()
+    _close_other_fds({0, 1, 2, config["res_fd"], config.get("submission_fd", -1)})
+    sys.path[:] = [p for p in config["sys_path"] if isinstance(p, str)]
     sys.argv[:] = ["__submission__"]
     os.environ["MPLBACKEND"] = "Agg"
-    if config["package_root"] not in sys.path:
-        sys.path.append(config["package_root"])
+    if config.get("selftest"):
+        selftest(config)
     _secure(config)
     child = Child(config)
     try:

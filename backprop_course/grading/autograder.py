@@ -9,9 +9,14 @@ The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
   still writes a results file that says so;
 * ``backprop-course/``: the package source and a minimal ``pyproject.toml``.
 
-``run_autograder`` reads two environment variables so a test can run it outside
-Gradescope: ``AUTOGRADER_ROOT`` (default ``/autograder``) and ``AUTOGRADER_PYTHON``
-(default ``$AUTOGRADER_ROOT/venv/bin/python``).
+``setup.sh`` and ``run_autograder`` read the same environment variable so they can run
+outside Gradescope: ``AUTOGRADER_ROOT`` (default ``/autograder``); ``run_autograder``
+also reads ``AUTOGRADER_PYTHON`` (default ``$AUTOGRADER_ROOT/venv/bin/python``).
+
+On Gradescope each submission already runs in its own container. ``setup.sh`` also
+installs bubblewrap: where the container lets it run, each submission is isolated
+further; where it does not, the grader falls back to its process sandbox and says so
+in the results.
 """
 
 from __future__ import annotations
@@ -29,15 +34,18 @@ RUNTIME_DEPENDENCIES = ["numpy>=1.23", "matplotlib>=3.6", "ipywidgets>=7.7", "nb
 def setup_script() -> str:
     return """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
+# AUTOGRADER_ROOT (default /autograder) moves everything, as in run_autograder.
 set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends python3 python3-venv python3-pip
-python3 -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --upgrade pip
-/autograder/venv/bin/python -m pip install /autograder/source/backprop-course
+# bubblewrap isolates each submission where the container allows it (else the grader says it fell back).
+apt-get install -y --no-install-recommends python3 python3-venv python3-pip bubblewrap
+python3 -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --upgrade pip
+"$ROOT/venv/bin/python" -m pip install "$ROOT/source/backprop-course"
 # Submissions run as the unprivileged user 'nobody', which must be able to read Python.
-chmod -R a+rX /autograder/venv /autograder/source
+chmod -R a+rX "$ROOT/venv" "$ROOT/source"
 """
 
 

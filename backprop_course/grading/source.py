@@ -35,23 +35,32 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the sandboxed child loads this module: no pathlib import there
+    from pathlib import Path
 
 __all__ = [
     "Program",
     "Statement",
     "SubmissionUnreadable",
     "SyntaxProblem",
+    "program_from_bytes",
     "program_from_source",
     "read_submission",
 ]
 
 #: how many bytes of submission we accept (a notebook with big images is ~10 MB)
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+#: how much code (the kept statements) we run; a homework is a few kilobytes
+MAX_CODE_BYTES = 2 * 1024 * 1024
+#: most items of each list a :meth:`Program.summary` carries
+MAX_SUMMARY_ITEMS = 200
 #: cell magics whose body is Python: keep the body, drop the magic line
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 #: how many pieces ahead the syntax-error recovery tries to join (bounds its cost)
@@ -117,48 +126,116 @@ class Program:
     ignored_names: set[str] = field(default_factory=set)
     #: cells dropped whole (e.g. ``%%bash``)
     dropped_cells: list[str] = field(default_factory=list)
+    #: totals when the lists above were cut short in a :meth:`summary`
+    ignored_total: int = -1
+    syntax_problem_total: int = -1
 
     def defined_names(self) -> set[str]:
         """Names bound by the kept statements."""
         return {n for s in self.statements for n in s.names}
 
-    def to_payload(self) -> dict[str, object]:
-        """The plain-data form sent to the child process."""
+    def summary(self) -> dict[str, Any]:
+        """Plain data for the grader: everything but the code itself (see :meth:`from_summary`)."""
+        n = MAX_SUMMARY_ITEMS
         return {
-            "statements": [{"source": s.source, "filename": s.filename, "lineno": s.lineno} for s in self.statements],
-            "files": self.files,
+            "statements": [[s.filename, s.lineno, list(s.names)] for s in self.statements],
+            "ignored": [list(x) for x in self.ignored[:n]],
+            "ignored_count": len(self.ignored),
+            "syntax_problems": [[p.where, p.message, list(p.functions)] for p in self.syntax_problems[:n]],
+            "syntax_problem_count": len(self.syntax_problems),
+            "defs_in_text_cells": dict(list(self.defs_in_text_cells.items())[:n]),
+            "ignored_names": sorted(self.ignored_names)[: n * 5],
+            "dropped_cells": self.dropped_cells[:n],
         }
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> Program:
+        """The inverse of :meth:`summary` (statement sources left empty); strict about types."""
+
+        def strs(xs: Any) -> list[str]:
+            return [str(x)[:300] for x in xs] if isinstance(xs, list) else []
+
+        program = cls()
+        for item in data.get("statements", []) or []:
+            filename, lineno, names = item
+            program.statements.append(Statement("", str(filename)[:200], int(lineno), tuple(strs(names))))
+        program.ignored = [(str(w)[:200], str(c)[:200]) for w, c in data.get("ignored", []) or []]
+        program.ignored_total = int(data.get("ignored_count", len(program.ignored)))
+        for where, message, functions in data.get("syntax_problems", []) or []:
+            program.syntax_problems.append(SyntaxProblem(str(where)[:200], str(message)[:300], tuple(strs(functions))))
+        program.syntax_problem_total = int(data.get("syntax_problem_count", len(program.syntax_problems)))
+        defs = data.get("defs_in_text_cells", {})
+        program.defs_in_text_cells = {str(k): str(v) for k, v in defs.items()} if isinstance(defs, dict) else {}
+        program.ignored_names = set(strs(data.get("ignored_names", [])))
+        program.dropped_cells = strs(data.get("dropped_cells", []))
+        return program
 
 
 # --------------------------------------------------------------------- reading
 
 
 def read_submission(path: Path) -> Program:
-    """Read a ``.ipynb`` or ``.py`` file into a :class:`Program`.
+    """Read a ``.ipynb`` or ``.py`` file into a :class:`Program` (tests and tools; the grader
+    reads files with :func:`.grader.read_submission_file` and parses them in its sandbox).
 
     Raises:
         SubmissionUnreadable: unknown extension, unreadable bytes, not a notebook,
             or no code at all. The message is meant for the student.
     """
+    from pathlib import Path
+
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".ipynb", ".py"):
-        raise SubmissionUnreadable(
-            f"{path.name}: the grader reads .ipynb notebooks and .py files, not {suffix or 'files without extension'}"
-        )
+    check_suffix(path.name)
     try:
         size = path.stat().st_size
         if size > MAX_SUBMISSION_BYTES:
-            raise SubmissionUnreadable(
-                f"{path.name} is {size / 1e6:.0f} MB, more than the {MAX_SUBMISSION_BYTES // 2**20} MB the grader "
-                "accepts; clear the notebook's outputs (Kernel > Restart & Clear Output) and save it again"
-            )
+            raise SubmissionUnreadable(too_large_message(path.name, size))
         raw = path.read_bytes()
     except OSError as err:
         raise SubmissionUnreadable(f"{path.name} could not be opened: {err.strerror or err}") from err
-    if suffix == ".py":
-        return program_from_source([(path.name, _decode_python(raw, path.name))], path.name)
-    return program_from_notebook(raw, path.name)
+    return program_from_bytes(raw, path.name)
+
+
+def check_suffix(name: str) -> None:
+    """Raise :class:`SubmissionUnreadable` unless ``name`` ends in ``.ipynb`` or ``.py``."""
+    suffix = _suffix(name)
+    if suffix not in (".ipynb", ".py"):
+        raise SubmissionUnreadable(
+            f"{name}: the grader reads .ipynb notebooks and .py files, not {suffix or 'files without extension'}"
+        )
+
+
+def _suffix(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+def too_large_message(name: str, size: int) -> str:
+    return (
+        f"{name} is {size / 1e6:.0f} MB, more than the {MAX_SUBMISSION_BYTES // 2**20} MB the grader "
+        "accepts; clear the notebook's outputs (Kernel > Restart & Clear Output) and save it again"
+    )
+
+
+def program_from_bytes(raw: bytes, name: str) -> Program:
+    """The :class:`Program` of a submission's bytes; ``name`` (its file name) says notebook or Python."""
+    check_suffix(name)
+    if _suffix(name) == ".py":
+        if len(raw) > MAX_CODE_BYTES:  # all of a .py file is code: no need to parse it to know
+            raise SubmissionUnreadable(too_much_code_message(name, len(raw)))
+        program = program_from_source([(name, _decode_python(raw, name))], name)
+    else:
+        program = program_from_notebook(raw, name)
+    code = sum(len(s.source) for s in program.statements)
+    if code > MAX_CODE_BYTES:
+        raise SubmissionUnreadable(too_much_code_message(name, code))
+    return program
+
+
+def too_much_code_message(name: str, size: int) -> str:
+    return (
+        f"{name} holds {size / 1e6:.1f} MB of code, more than the {MAX_CODE_BYTES // 2**20} MB the grader runs; "
+        "a homework needs a few kilobytes. Submit only your notebook, with your own code."
+    )
 
 
 def _decode_python(raw: bytes, name: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,10 @@ class Assignment:
     title: str
     notebook: str
     tests: tuple[TestSpec, ...]
+    #: dotted names of the library's reference answers to what this assignment grades
+    #: (functions, methods, tables, whole classes); in the sandbox each raises "not
+    #: available while grading: write your own" when a submission uses it
+    unavailable_while_grading: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -89,6 +93,43 @@ class Assignment:
 ASSIGNMENT_NAMES = ("hw1", "hw2", "hw3")
 
 
+_ENGINE = "backprop_course.engine"
+#: the reference answers of hw1-hw3, for assignments that do not list their own
+REFERENCE_ANSWERS: dict[str, tuple[str, ...]] = {
+    "hw1": (
+        f"{_ENGINE}.BACKWARD_RULES",
+        *(
+            f"{_ENGINE}.Value._{op}_backward"
+            for op in ("add", "mul", "div", "pow", "pow_value", "exp", "log", "tanh", "sigmoid", "relu")
+        ),
+        "backprop_course.gradcheck.numerical_derivative",
+        "backprop_course.gradcheck.numerical_gradient",
+    ),
+    "hw2": (f"{_ENGINE}.topological_order", f"{_ENGINE}.Value.backward"),
+    "hw3": (
+        *(
+            f"backprop_course.layers.{fn}"
+            for fn in (
+                "linear_backward",
+                "relu_backward",
+                "tanh_backward",
+                "sigmoid_backward",
+                "softmax_cross_entropy_backward",
+            )
+        ),
+        "backprop_course.matrix_mlp.MatrixMLP.backward",
+        "backprop_course.gradcheck.numerical_gradient",
+        "backprop_course.gradcheck.numerical_gradient_array",
+    ),
+}
+
+
+def _with_reference_answers(assignment: Assignment) -> Assignment:
+    if assignment.unavailable_while_grading or assignment.name not in REFERENCE_ANSWERS:
+        return assignment
+    return replace(assignment, unavailable_while_grading=REFERENCE_ANSWERS[assignment.name])
+
+
 def get_assignment(name: str) -> Assignment:
     """The assignment called ``name``: ``"hw1"``, ``"hw1_local_gradients"``, ``"1"``...
 
@@ -102,15 +143,15 @@ def get_assignment(name: str) -> Assignment:
     if key == "hw1":
         from .hw1_local_gradients import ASSIGNMENT as hw1
 
-        return hw1
+        return _with_reference_answers(hw1)
     if key == "hw2":
         from .hw2_backward_pass import ASSIGNMENT as hw2
 
-        return hw2
+        return _with_reference_answers(hw2)
     if key == "hw3":
         from .hw3_matrix_backprop import ASSIGNMENT as hw3
 
-        return hw3
+        return _with_reference_answers(hw3)
     raise ValueError(f"unknown assignment {name!r}; choose one of {', '.join(ASSIGNMENT_NAMES)}")
 
 

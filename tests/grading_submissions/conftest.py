@@ -4,4 +4,4 @@ pytest must never import or execute them (nbval would run the notebooks): only t
 grader does, in its sandbox.
 """
 
-collect_ignore_glob = ["*.ipynb", "hw*.py"]
+collect_ignore_glob = ["*.ipynb", "hw*.py", "attack_*.py"]
