@@ -86,7 +86,7 @@ class Assignment:
         raise KeyError(f"{self.name} has no test {name!r}; its tests: {[t.name for t in self.tests]}")
 
 
-ASSIGNMENT_NAMES = ("hw1", "hw2", "hw3")
+ASSIGNMENT_NAMES = ("hw1", "hw2", "hw3", "hw4")
 
 
 def get_assignment(name: str) -> Assignment:
@@ -111,6 +111,10 @@ def get_assignment(name: str) -> Assignment:
         from .hw3_matrix_backprop import ASSIGNMENT as hw3
 
         return hw3
+    if key == "hw4":
+        from .hw4_micrograd_from_scratch import ASSIGNMENT as hw4
+
+        return hw4
     raise ValueError(f"unknown assignment {name!r}; choose one of {', '.join(ASSIGNMENT_NAMES)}")
 
 

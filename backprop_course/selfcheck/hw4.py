@@ -31,6 +31,8 @@ __all__ = [
     "MOONS_SIZES",
     "MOONS_STEPS",
     "check_mlp",
+    "course_mlp",
+    "MLP_VARIANTS",
     "check_train_moons",
     "check_value_backward",
     "check_value_ops",
@@ -537,7 +539,29 @@ def check_value_backward(value_class: type) -> None:
 # ------------------------------------------------------------------------- the MLP
 
 
-def _course_mlp(nin: int, nouts: Sequence[int], weights: Sequence[float], order: str = "right", **kw: Any) -> Any:
+#: wrong MLPs a learner may build: (how the course's MLP is built or read, hint, mistake id)
+MLP_VARIANTS: tuple[tuple[dict[str, str], str, str], ...] = (
+    (dict(order="bias_first"), "parameters() must list each neuron's weights first, then its bias.", "order"),
+    (
+        dict(order="layer"),
+        "parameters() goes neuron by neuron (weights then bias), not all weights first.",
+        "order",
+    ),
+    (
+        dict(output_activation="relu"),
+        "the last layer must be linear (no relu): its output is a raw score.",
+        "output_relu",
+    ),
+    (
+        dict(activation="linear"),
+        "the hidden layers need their relu: without it the MLP is one linear map.",
+        "no_relu",
+    ),
+    (dict(activation="tanh"), "the hidden layers use relu (as micrograd), not tanh.", "tanh"),
+)
+
+
+def course_mlp(nin: int, nouts: Sequence[int], weights: Sequence[float], order: str = "right", **kw: Any) -> Any:
     """The course's MLP with the given weights, read in ``parameters()`` order or a known wrong one."""
     model = CourseMLP(nin, list(nouts), **kw)
     if order == "right":
@@ -589,31 +613,13 @@ def evaluate_mlp(mlp_class: type) -> Feedback:
     got = [
         _data(_scalar_output(_call(model, name, f"calling the model on {x}", x)), "the model's output") for x in inputs
     ]
-    want = [_course_mlp(nin, nouts, weights)(x).data for x in inputs]
+    want = [course_mlp(nin, nouts, weights)(x).data for x in inputs]
     if any(_rel(g, w) > TOL for g, w in zip(got, want)):
         details = (f"with the same 41 weights, on x = {inputs[0]}: expected {_fmt(want[0])}, got {_fmt(got[0])}",)
-        known = [
-            (dict(order="bias_first"), "parameters() must list each neuron's weights first, then its bias.", "order"),
-            (
-                dict(order="layer"),
-                "parameters() goes neuron by neuron (weights then bias), not all weights first.",
-                "order",
-            ),
-            (
-                dict(output_activation="relu"),
-                "the last layer must be linear (no relu): its output is a raw score.",
-                "output_relu",
-            ),
-            (
-                dict(activation="linear"),
-                "the hidden layers need their relu: without it the MLP is one linear map.",
-                "no_relu",
-            ),
-            (dict(activation="tanh"), "the hidden layers use relu (as micrograd), not tanh.", "tanh"),
-        ]
-        for kw, hint, mistake in known:
+        for kw, hint, mistake in MLP_VARIANTS:
+            kw = dict(kw)
             order = kw.pop("order", "right")
-            other = _course_mlp(nin, nouts, weights, order, **kw)
+            other = course_mlp(nin, nouts, weights, order, **kw)
             if all(_rel(g, other(x).data) <= 1e-9 for g, x in zip(got, inputs)):
                 return Feedback(name, False, "the forward pass differs from the course's MLP.", details, hint, mistake)
         return Feedback(
@@ -698,7 +704,7 @@ def evaluate_train_moons(
         return Feedback(name, False, "losses holds something other than floats.", hint="append loss.data, the float.")
 
     def fresh() -> Any:
-        return _course_mlp(2, MOONS_SIZES, weights)
+        return course_mlp(2, MOONS_SIZES, weights)
 
     want = reference_history(fresh(), _hinge(X, y), steps, lr)
     k = first_difference(got, want)
