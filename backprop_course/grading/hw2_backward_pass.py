@@ -14,7 +14,9 @@ Graphs cannot cross the process boundary, so the judge draws plain-data graph
 descriptions (:mod:`.graphs`), the child rebuilds them with the engine and reports
 node indices and gradients, and the judge rebuilds the same graphs here and gets
 the expected gradients from the library's own ``Value.backward``. A chain 5000 ops
-deep catches recursive solutions (Python's recursion limit is 1000).
+deep catches recursive solutions (Python's recursion limit is 1000). ``train_xor``'s
+losses are compared step by step with the engine's own training from the same seed,
+so a missing ``zero_grad``, a partial update or a wrong learning rate shows and is named.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ RECURSION_HINT = (
     "with an explicit stack (a list you append to and pop from) instead of recursion"
 )
 HINTS = {"RecursionError": RECURSION_HINT}
+XOR_HINTS = {
+    "OverflowError": "The numbers grew without bound: a wrong rule, or a learning rate far too large",
+    "RecursionError": RECURSION_HINT,
+}
 
 
 def _describe(desc: GraphDesc, i: int) -> str:
@@ -92,6 +98,22 @@ def _gradients_in_order(desc: GraphDesc, order: Sequence[int]) -> list[float]:
 
 def _forward_order(desc: GraphDesc) -> list[int]:
     return list(range(len(desc)))
+
+
+def _preorder(desc: GraphDesc) -> list[int]:
+    """Parent-first depth-first order from the root, each node listed when first reached (a wrong order)."""
+    kids = children_of(desc)
+    order: list[int] = []
+    seen: set[int] = set()
+    stack = [len(desc) - 1]
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        order.append(i)
+        stack.extend(reversed(kids[i]))
+    return order
 
 
 # ------------------------------------------------------------- topological sort
@@ -229,6 +251,13 @@ def _backward_diagnosis(desc: GraphDesc, got: list[float], want: list[float]) ->
         forward = _gradients_in_order(desc, _forward_order(desc))
         if rel_error(got, forward) < 1e-9 and rel_error(forward, want) > 1e-9:
             return "You ran the rules children-first: run them in *reverse* topological order (root first)."
+        preorder = _gradients_in_order(desc, _preorder(desc))
+        if rel_error(got, preorder) < 1e-9 and rel_error(preorder, want) > 1e-9:
+            return (
+                "Your rules ran in a parent-first walk (each node listed when first reached), so a node used by "
+                "two others ran its rule before the second one had added to its grad: build the order children-first "
+                "(append a node after all its children) and walk it backwards."
+            )
     except (ArithmeticError, ValueError):
         pass
     errors = [abs(a - b) / max(1e-8, abs(a) + abs(b)) if math.isfinite(a) else math.inf for a, b in zip(got, want)]
@@ -262,7 +291,7 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     for k, _ in enumerate(runs):
         answer = answers[k] if k < len(answers) else {"error": {"type": "GraderTimeout"}}
         if "error" in answer:
-            problems.append(f"{call} {explain_error(answer['error'], ctx)}")
+            problems.append(f"{call} {explain_error(answer['error'], ctx, XOR_HINTS)}")
             histories.append(None)
             continue
         hist = answer.get("history")
@@ -291,7 +320,7 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     calls = int(answer0.get("student_backward_calls", 0) or 0)
     library = int(answer0.get("library_backward_calls", 0) or 0)
     if first is None:
-        checks.append(Check("uses your backward", 0.0, "train_xor did not run"))
+        checks.append(Check("uses your backward", 0.0))  # the history check already says why
     elif calls >= steps:
         checks.append(Check("uses your backward", 1.0))
     else:
@@ -309,6 +338,8 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     second = histories[1] if len(histories) > 1 else None
     if first is not None and second is not None and first == second:
         checks.append(Check("reproducible", 1.0))
+    elif first is None:
+        checks.append(Check("reproducible", 0.0))
     else:
         checks.append(
             Check(
@@ -319,7 +350,11 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
             )
         )
 
-    # 4. the loss goes down; 5. the trained network separates XOR
+    # 4. the same trajectory as the engine's own training from the same seed (catches a missing
+    # zero_grad, a partial update, a wrong learning rate: all of them still make the loss fall)
+    checks.append(_trajectory_check(runs, histories, steps))
+
+    # 5. the loss goes down; 6. the trained network separates XOR
     finals = [(h[-1], h[0]) for _, h in ok_runs if h and all(math.isfinite(x) for x in h)]
     if finals and min(f / s if s > 0 else math.inf for f, s in finals) <= XOR_LOSS_RATIO:
         checks.append(Check("loss decreases", 1.0))
@@ -359,6 +394,33 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
             checks[-1].message = (checks[-1].message + "\n" if checks[-1].message else "") + p
             break
     return checks
+
+
+def _trajectory_check(runs: list[list[Any]], histories: list[list[float] | None], steps: int) -> Check:
+    """Each run's losses against the engine's own run of the same seed, step by step."""
+    from ..selfcheck.hw2 import xor_loss, xor_model
+    from ..selfcheck.hw_training import describe_split, diagnose_history, first_difference, reference_history
+
+    label = "same losses as the reference run"
+    for (_, lr, seed), hist in zip(runs, histories):
+        if hist is None:
+            return Check(label, 0.0)
+        want = reference_history(xor_model(seed), xor_loss, steps, lr)
+        k = first_difference(hist, want)
+        if k is None:
+            continue
+        call = f"train_xor(steps={steps}, lr={lr}, seed={seed})"
+        if k == 0:
+            hint = (
+                "build nn.MLP(2, [4, 1], activation='tanh', seed=seed) and record the binary cross-entropy of the "
+                "four points before each update"
+            )
+        else:
+            hint, mistake = diagnose_history(hist, lambda seed=seed: xor_model(seed), xor_loss, lr)
+            if mistake is None:
+                hint += " (if the backward tests above fail too, fix those first: this may follow from them)"
+        return Check(label, 0.0, f"{call}: {describe_split(hist, want, k)}. {hint}", weight=2.0)
+    return Check(label, 1.0, weight=2.0)
 
 
 ASSIGNMENT = Assignment(
