@@ -494,6 +494,12 @@ def evaluate_value_backward(value_class: type) -> Feedback:
                 "every gradient is doubled: is some node's _backward run twice? Keep a visited set.",
                 "twice",
             )
+        elif evaluate_value_reuse(value_class).mistake == "assigned":
+            hint, mistake = (
+                "x feeds two nodes, and one of your _backward functions assigns (=) instead of adding (+=): the "
+                "reused-nodes check above says which. Fix that first.",
+                "assigned",
+            )
         else:
             hint, mistake = (
                 "each node's _backward must run exactly once, after every node that uses it: build the topological "
@@ -665,6 +671,27 @@ def _hinge(X: np.ndarray, y: np.ndarray) -> Callable[[Any], CourseValue]:
     return lambda model: losses.hinge([model(x) for x in X], y)
 
 
+def _earlier_failure(mlp_class: type) -> str:
+    """The name of an earlier check that fails (its failure explains a wrong training run), or ``""``."""
+    scope = getattr(mlp_class.__init__, "__globals__", {})
+    value_class = scope.get("Value") if isinstance(scope, dict) else None
+    checks: list[tuple[str, Callable[[], Feedback]]] = []
+    if isinstance(value_class, type):
+        checks += [
+            ("your Value", lambda: evaluate_value_ops(value_class)),
+            ("your Value (reused nodes)", lambda: evaluate_value_reuse(value_class)),
+            ("your backward()", lambda: evaluate_value_backward(value_class)),
+        ]
+    checks.append(("your MLP", lambda: evaluate_mlp(mlp_class)))
+    for name, check in checks:
+        try:
+            if not check().passed:
+                return name
+        except Exception:
+            return name
+    return ""
+
+
 def evaluate_train_moons(
     train_moons: Callable[..., object],
     mlp_class: type,
@@ -721,6 +748,11 @@ def evaluate_train_moons(
                 "loss",
             )
         hint, mistake = diagnose_history(got, fresh, _hinge(X, y), lr)
+        if mistake is None:
+            earlier = _earlier_failure(mlp_class)
+            if earlier:
+                hint = f"{earlier} fails its self-check above: fix that first; this failure may follow from it."
+                mistake = "earlier"
         return Feedback(
             name, False, f"your training leaves the reference trajectory at step {k}.", details, hint, mistake
         )
