@@ -100,8 +100,11 @@ def _forward_order(desc: GraphDesc) -> list[int]:
     return list(range(len(desc)))
 
 
-def _preorder(desc: GraphDesc) -> list[int]:
-    """Parent-first depth-first order from the root, each node listed when first reached (a wrong order)."""
+def _preorder(desc: GraphDesc, flip: bool) -> list[int]:
+    """Parent-first depth-first order from the root, each node listed when first reached (a wrong order).
+
+    ``flip`` pushes the children in reverse, the other way a stack-based walk may visit them.
+    """
     kids = children_of(desc)
     order: list[int] = []
     seen: set[int] = set()
@@ -112,7 +115,7 @@ def _preorder(desc: GraphDesc) -> list[int]:
             continue
         seen.add(i)
         order.append(i)
-        stack.extend(reversed(kids[i]))
+        stack.extend(reversed(kids[i]) if flip else kids[i])
     return order
 
 
@@ -251,8 +254,8 @@ def _backward_diagnosis(desc: GraphDesc, got: list[float], want: list[float]) ->
         forward = _gradients_in_order(desc, _forward_order(desc))
         if rel_error(got, forward) < 1e-9 and rel_error(forward, want) > 1e-9:
             return "You ran the rules children-first: run them in *reverse* topological order (root first)."
-        preorder = _gradients_in_order(desc, _preorder(desc))
-        if rel_error(got, preorder) < 1e-9 and rel_error(preorder, want) > 1e-9:
+        preorders = [_gradients_in_order(desc, _preorder(desc, flip)) for flip in (False, True)]
+        if any(rel_error(got, p) < 1e-9 and rel_error(p, want) > 1e-9 for p in preorders):
             return (
                 "Your rules ran in a parent-first walk (each node listed when first reached), so a node used by "
                 "two others ran its rule before the second one had added to its grad: build the order children-first "

@@ -508,7 +508,9 @@ def _judge_train(
             )
         )
     else:
-        hint, _ = diagnose_history(history, fresh, loss_of, payload["lr"])
+        hint, mistake = diagnose_history(history, fresh, loss_of, payload["lr"])
+        if mistake is None:
+            hint += " If the Value or MLP tests above fail too, fix those first: this failure may follow from them."
         checks.append(Check("losses", 0.0, f"{call}: {describe_split(history, want, k)}. {hint}"))
     scores = _floats(result.get("scores"))
     if scores is None:

@@ -195,8 +195,11 @@ def _forward_order_grads(build: Callable[[], tuple[Value, list[Value]]]) -> list
     return [n.grad for n in nodes]
 
 
-def _preorder(root: Value) -> list[Value]:
-    """Parent-first depth-first order (each node listed when first reached): a common wrong order."""
+def _preorder(root: Value, flip: bool) -> list[Value]:
+    """Parent-first depth-first order (each node listed when first reached): a common wrong order.
+
+    ``flip`` pushes the children in reverse, the other way a stack-based walk may visit them.
+    """
     order: list[Value] = []
     visited: set[Value] = set()
     stack = [root]
@@ -206,15 +209,15 @@ def _preorder(root: Value) -> list[Value]:
             continue
         visited.add(node)
         order.append(node)
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(node.children) if flip else node.children)
     return order
 
 
-def _preorder_grads(build: Callable[[], tuple[Value, list[Value]]]) -> list[float]:
+def _preorder_grads(build: Callable[[], tuple[Value, list[Value]]], flip: bool) -> list[float]:
     """The gradients a backward pass gets when it runs the rules in parent-first pre-order."""
     root, nodes = build()
     root.grad = 1.0
-    for node in _preorder(root):
+    for node in _preorder(root, flip):
         if node.children:
             BACKWARD_RULES[node.op](node)
     return [n.grad for n in nodes]
@@ -277,7 +280,7 @@ def evaluate_backward(fn: Callable[[Value], object]) -> Feedback:
                 "the topological order backwards (reversed(order))."
             )
             mistake = "order"
-        elif _close(np.array(got), np.array(_preorder_grads(build)), TOL):
+        elif any(_close(np.array(got), np.array(_preorder_grads(build, flip)), TOL) for flip in (False, True)):
             hint = (
                 "the rules ran in the order of a parent-first walk (a node listed when first reached): a node "
                 "used by two others then runs its rule before the second has added to its grad. Build the order "
@@ -288,8 +291,8 @@ def evaluate_backward(fn: Callable[[Value], object]) -> Feedback:
             hint, mistake = "every gradient is doubled: is some rule run twice per node?", "doubled"
         else:
             hint = (
-                "each interior node's rule must run exactly once, after every node that uses it: "
-                "does your order list a node twice, or skip one?"
+                "each interior node's rule must run exactly once, after every node that uses it: run the rules "
+                "over the reversed topological order, and check that topological_sort passes its self-check."
             )
             mistake = None
         return Feedback(name, False, message, details, hint, mistake)
