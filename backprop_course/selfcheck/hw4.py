@@ -82,6 +82,8 @@ def _t(a: float) -> float:
     return math.tanh(a)
 
 
+#: primitives first (+, *, **, tanh, exp, relu), then what is built from them, so a wrong primitive is named
+#: before the composite ops (-, /, numbers on the left) that inherit its error
 _CASES: tuple[_Case, ...] = (
     _Case("a + b", lambda a, b: a + b, {"a": 1.5, "b": -2.0}),
     _Case(
@@ -94,25 +96,6 @@ _CASES: tuple[_Case, ...] = (
                 "∂(a·b)/∂a is the *other* input b: self.grad += other.data * out.grad.",
             ),
         ],
-    ),
-    _Case(
-        "a - b",
-        lambda a, b: a - b,
-        {"a": 1.5, "b": -2.0},
-        [(lambda v: {"a": 1.0, "b": 1.0}, "∂(a - b)/∂b = -1: b's gradient has the opposite sign of a's.")],
-        "a - b is a + (-b): build it from __add__ and __neg__.",
-        "define `__sub__(self, other)`: return self + (-other).",
-    ),
-    _Case(
-        "a / b",
-        lambda a, b: a / b,
-        {"a": 1.5, "b": -2.0},
-        [
-            (lambda v: {"a": 1 / v["b"], "b": -1 / v["b"] ** 2}, "∂(a/b)/∂b = -a/b²: the factor a is missing."),
-            (lambda v: {"a": v["b"], "b": v["a"]}, "a/b is a·b⁻¹, not a·b: build it as self * other**-1."),
-        ],
-        "a / b is a * b**-1.",
-        "define `__truediv__(self, other)`: return self * other**-1.",
     ),
     _Case(
         "a ** 3",
@@ -130,29 +113,6 @@ _CASES: tuple[_Case, ...] = (
         lambda a: a**-1,
         {"a": 1.5},
         [(lambda v: {"a": v["a"] ** -2}, "the power rule brings the exponent down as a factor: n·aⁿ⁻¹ = -a⁻².")],
-    ),
-    _Case("-a", lambda a: -a, {"a": 1.5}, (), "", "define `__neg__(self)`: return self * -1."),
-    _Case("a + 2", lambda a: a + 2, {"a": 1.5}, (), "", "wrap a plain number in a Value inside __add__."),
-    _Case("2 + a", lambda a: 2 + a, {"a": 1.5}, (), "", _reflected("__add__", "__radd__", "2 + a")),
-    _Case("a - 2", lambda a: a - 2, {"a": 1.5}, (), "", "wrap a plain number in a Value (in __add__)."),
-    _Case(
-        "1 - a",
-        lambda a: 1 - a,
-        {"a": 1.5},
-        [(lambda v: {"a": 1.0}, "∂(1 - a)/∂a = -1: in __rsub__ compute other + (-self), not self - other.")],
-        "`1 - a` calls a.__rsub__(1), which must compute 1 - a = other - self (not self - other).",
-        _reflected("__sub__", "__rsub__", "1 - a"),
-    ),
-    _Case("a * 2", lambda a: a * 2, {"a": 1.5}, (), "", "wrap a plain number in a Value inside __mul__."),
-    _Case("2 * a", lambda a: 2 * a, {"a": 1.5}, (), "", _reflected("__mul__", "__rmul__", "2 * a")),
-    _Case("a / 2", lambda a: a / 2, {"a": 1.5}),
-    _Case(
-        "2 / a",
-        lambda a: 2 / a,
-        {"a": 1.5},
-        [(lambda v: {"a": 0.5}, "`2 / a` calls a.__rtruediv__(2), which must compute 2 / a = other * self**-1.")],
-        "`2 / a` calls a.__rtruediv__(2), which must compute 2 / a = other * self**-1 (not self / other).",
-        _reflected("__truediv__", "__rtruediv__", "2 / a"),
     ),
     _Case(
         "a.tanh()",
@@ -201,6 +161,48 @@ _CASES: tuple[_Case, ...] = (
         {"a": 0.0},
         [(lambda v: {"a": 1.0}, "take the slope 0 at a = 0 (like PyTorch): use `> 0`, not `>= 0`.")],
         "relu(0) = 0.",
+    ),
+    _Case(
+        "a - b",
+        lambda a, b: a - b,
+        {"a": 1.5, "b": -2.0},
+        [(lambda v: {"a": 1.0, "b": 1.0}, "∂(a - b)/∂b = -1: b's gradient has the opposite sign of a's.")],
+        "a - b is a + (-b): build it from __add__ and __neg__.",
+        "define `__sub__(self, other)`: return self + (-other).",
+    ),
+    _Case(
+        "a / b",
+        lambda a, b: a / b,
+        {"a": 1.5, "b": -2.0},
+        [
+            (lambda v: {"a": 1 / v["b"], "b": -1 / v["b"] ** 2}, "∂(a/b)/∂b = -a/b²: the factor a is missing."),
+            (lambda v: {"a": v["b"], "b": v["a"]}, "a/b is a·b⁻¹, not a·b: build it as self * other**-1."),
+        ],
+        "a / b is a * b**-1.",
+        "define `__truediv__(self, other)`: return self * other**-1.",
+    ),
+    _Case("-a", lambda a: -a, {"a": 1.5}, (), "", "define `__neg__(self)`: return self * -1."),
+    _Case("a + 2", lambda a: a + 2, {"a": 1.5}, (), "", "wrap a plain number in a Value inside __add__."),
+    _Case("2 + a", lambda a: 2 + a, {"a": 1.5}, (), "", _reflected("__add__", "__radd__", "2 + a")),
+    _Case("a - 2", lambda a: a - 2, {"a": 1.5}, (), "", "wrap a plain number in a Value (in __add__)."),
+    _Case(
+        "1 - a",
+        lambda a: 1 - a,
+        {"a": 1.5},
+        [(lambda v: {"a": 1.0}, "∂(1 - a)/∂a = -1: in __rsub__ compute other + (-self), not self - other.")],
+        "`1 - a` calls a.__rsub__(1), which must compute 1 - a = other - self (not self - other).",
+        _reflected("__sub__", "__rsub__", "1 - a"),
+    ),
+    _Case("a * 2", lambda a: a * 2, {"a": 1.5}, (), "", "wrap a plain number in a Value inside __mul__."),
+    _Case("2 * a", lambda a: 2 * a, {"a": 1.5}, (), "", _reflected("__mul__", "__rmul__", "2 * a")),
+    _Case("a / 2", lambda a: a / 2, {"a": 1.5}),
+    _Case(
+        "2 / a",
+        lambda a: 2 / a,
+        {"a": 1.5},
+        [(lambda v: {"a": 0.5}, "`2 / a` calls a.__rtruediv__(2), which must compute 2 / a = other * self**-1.")],
+        "`2 / a` calls a.__rtruediv__(2), which must compute 2 / a = other * self**-1 (not self / other).",
+        _reflected("__truediv__", "__rtruediv__", "2 / a"),
     ),
 )
 
