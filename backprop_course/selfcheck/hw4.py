@@ -695,13 +695,16 @@ def _earlier_failure(mlp_class: type) -> str:
 
 
 def evaluate_train_moons(
-    train_moons: Callable[..., object],
+    train_moons: Callable[..., object] | tuple[Any, Any],
     mlp_class: type,
     steps: int = MOONS_STEPS,
     lr: float = MOONS_LR,
     seed: int = 0,
 ) -> Feedback:
     """Check ``train_moons(steps, lr, seed) -> (model, losses)`` step by step against the course engine.
+
+    ``train_moons`` is the function (the check calls it) or the ``(model, losses)`` it returned
+    for these ``steps, lr, seed``.
 
     The reference starts from the weights of the learner's own ``MLP(2, [8, 8, 1], seed=seed)``
     and runs the same loop (mean hinge loss, ``zero_grad``, ``backward``, ``p.data -= lr * p.grad``)
@@ -712,7 +715,10 @@ def evaluate_train_moons(
     X, y = moons_data()
     start = _call(lambda: mlp_class(2, MOONS_SIZES, seed=seed), name, f"making MLP(2, {MOONS_SIZES}, seed={seed})")
     weights = [float(p.data) for p in start.parameters()]
-    result = _call(train_moons, name, f"train_moons(steps={steps}, lr={lr}, seed={seed})", steps, lr, seed)
+    if callable(train_moons):
+        result = _call(train_moons, name, f"train_moons(steps={steps}, lr={lr}, seed={seed})", steps, lr, seed)
+    else:
+        result = train_moons  # what train_moons(steps, lr, seed) returned
     if not (isinstance(result, tuple) and len(result) == 2):
         return Feedback(
             name, False, "train_moons should return (model, losses).", hint="return model, history", mistake="structure"
@@ -777,7 +783,11 @@ def evaluate_train_moons(
 
 
 def check_train_moons(
-    train_moons: Callable[..., object], mlp_class: type, steps: int = MOONS_STEPS, lr: float = MOONS_LR, seed: int = 0
+    train_moons: Callable[..., object] | tuple[Any, Any],
+    mlp_class: type,
+    steps: int = MOONS_STEPS,
+    lr: float = MOONS_LR,
+    seed: int = 0,
 ) -> None:
     """Print :func:`evaluate_train_moons`'s feedback."""
     print(evaluate_train_moons(train_moons, mlp_class, steps, lr, seed))
