@@ -388,7 +388,10 @@ def _probe(name: str) -> Callable[[dict[str, Any], dict[str, Any], Guard], dict[
     module, _, function = name.partition(":")
     if not module.startswith("backprop_course.grading."):
         raise KeyError(f"unknown probe {name!r}")
-    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+    probe: Callable[[dict[str, Any], dict[str, Any], Guard], dict[str, Any]] = getattr(
+        importlib.import_module(module), function
+    )
+    return probe
 
 
 # --------------------------------------------------------------- the process

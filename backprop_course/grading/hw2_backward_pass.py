@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -419,7 +420,7 @@ def _trajectory_check(runs: list[list[Any]], histories: list[list[float] | None]
                 "four points before each update"
             )
         else:
-            hint, mistake = diagnose_history(hist, lambda seed=seed: xor_model(seed), xor_loss, lr)
+            hint, mistake = diagnose_history(hist, partial(xor_model, seed), xor_loss, lr)
             if mistake is None:
                 hint += " (if the backward tests above fail too, fix those first: this may follow from them)"
         return Check(label, 0.0, f"{call}: {describe_split(hist, want, k)}. {hint}", weight=2.0)

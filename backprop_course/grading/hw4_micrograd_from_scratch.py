@@ -163,7 +163,7 @@ def _judge_graphs(
     answers = result.get("answers", [])
     for g, (desc, (want_data, want)) in enumerate(zip(graphs, expected)):
         label = _text(desc, len(desc) - 1) if kind == "ops" else f"graph {g + 1} ({len(desc)} nodes)"
-        answer = answers[g] if g < len(answers) else {"error": {"type": "GraderTimeout"}}
+        answer: dict[str, Any] = answers[g] if g < len(answers) else {"error": {"type": "GraderTimeout"}}
         if "error" in answer:
             err = answer["error"]
             text = explain_error(err, ctx, HINTS)
@@ -176,7 +176,8 @@ def _judge_graphs(
                     )
             checks.append(Check(label, 0.0, f"{label}: {text}"))
             continue
-        data, grads = answer.get("data", []), answer.get("grads", [])
+        data: list[Any] = answer.get("data", [])
+        grads: list[Any] = answer.get("grads", [])
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in [*data, *grads]):
             bad = next(v for v in [*data, *grads] if not isinstance(v, (int, float)) or isinstance(v, bool))
             what = bad.get("__object__", "?") if isinstance(bad, dict) else type(bad).__name__
@@ -219,8 +220,11 @@ def _diagnose(desc: GraphDesc, got: list[float], want: list[float], kind: str) -
     except (ArithmeticError, ValueError):
         pass
     if kind == "reused":
-        return text + f" Hint: {ACCUMULATE}."
-    return text + " If the small tests pass, check nodes used more than once (+=) and the order of the rules."
+        return text + f" Hint: {ACCUMULATE} (if the every-op test fails too, fix that first: this may follow from it)."
+    return text + (
+        " If the every-op and reused-node tests fail too, fix those first (this may follow from them); otherwise "
+        "check the order of the rules."
+    )
 
 
 def _prepare_graphs(make: Callable[[np.random.Generator], list[GraphDesc]], kind: str) -> Callable[..., Prepared]:
@@ -243,17 +247,22 @@ def _leaf(rng: np.random.Generator, lo: float = 0.3, hi: float = 2.0) -> float:
 def _op_graphs(rng: np.random.Generator) -> list[GraphDesc]:
     """One small graph per op: the op on one or two leaves (a number on the other side where it takes one)."""
     graphs: list[GraphDesc] = []
-    for op in ("+", "-", "*", "/"):
+    # the primitives first, then the ops usually built from them (-, /, numbers on the left), so the
+    # report's first lines name the op whose rule is wrong rather than one that inherits its error
+    for op in ("+", "*"):
         graphs.append([["", [], _leaf(rng)], ["", [], _leaf(rng)], [op, [0, 1], None]])
-    for op in ("+c", "c+", "-c", "c-", "*c", "c*", "/c", "c/"):
-        graphs.append([["", [], _leaf(rng)], [op, [0], _leaf(rng, 0.5, 2.0)]])
     for n in (3.0, -1.0, 0.5):
         graphs.append([["", [], abs(_leaf(rng, 0.5, 2.0))], ["**", [0], n]])
-    for op in ("neg", "tanh", "exp"):
+    for op in ("tanh", "exp"):
         graphs.append([["", [], _leaf(rng, 0.2, 1.5)], [op, [0], None]])
     graphs.append([["", [], abs(_leaf(rng))], ["relu", [0], None]])
     graphs.append([["", [], -abs(_leaf(rng))], ["relu", [0], None]])
     graphs.append([["", [], 0.0], ["relu", [0], None]])  # the kink: slope 0
+    graphs.append([["", [], _leaf(rng, 0.2, 1.5)], ["neg", [0], None]])
+    for op in ("-", "/"):
+        graphs.append([["", [], _leaf(rng)], ["", [], _leaf(rng)], [op, [0, 1], None]])
+    for op in ("+c", "c+", "-c", "c-", "*c", "c*", "/c", "c/"):
+        graphs.append([["", [], _leaf(rng)], [op, [0], _leaf(rng, 0.5, 2.0)]])
     return graphs
 
 
@@ -508,9 +517,8 @@ def _judge_train(
             )
         )
     else:
-        hint, mistake = diagnose_history(history, fresh, loss_of, payload["lr"])
-        if mistake is None:
-            hint += " If the Value or MLP tests above fail too, fix those first: this failure may follow from them."
+        hint, _ = diagnose_history(history, fresh, loss_of, payload["lr"])
+        hint += " If the Value or MLP tests above fail too, fix those first: this failure may follow from them."
         checks.append(Check("losses", 0.0, f"{call}: {describe_split(history, want, k)}. {hint}"))
     scores = _floats(result.get("scores"))
     if scores is None:

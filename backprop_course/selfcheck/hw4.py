@@ -215,19 +215,19 @@ def _leaves(value_class: type, leaves: Leaves) -> dict[str, Any]:
     return {name: value_class(x) for name, x in leaves.items()}
 
 
-def _data(node: object, what: str) -> float:
+def _data(node: Any, what: str) -> float:
     if not hasattr(node, "data"):
         raise _Mistake(f"{what} is a {type(node).__name__}, which has no .data: every op must return a Value.")
-    x = node.data  # type: ignore[attr-defined]
+    x = node.data
     if isinstance(x, bool) or not isinstance(x, (int, float, np.floating, np.integer)):
         raise _Mistake(f"{what}.data is a {type(x).__name__} ({x!r}), expected a float.")
     return float(x)
 
 
-def _grad(node: object, what: str) -> float:
+def _grad(node: Any, what: str) -> float:
     if not hasattr(node, "grad"):
         raise _Mistake(f"{what} has no .grad: set self.grad = 0.0 in __init__.")
-    x = node.grad  # type: ignore[attr-defined]
+    x = node.grad
     if isinstance(x, bool) or not isinstance(x, (int, float, np.floating, np.integer)):
         raise _Mistake(f"{what}.grad is a {type(x).__name__} ({x!r}), expected a float.")
     return float(x)
@@ -243,7 +243,7 @@ def _reference(case: _Case) -> tuple[float, dict[str, float]]:
 def _basics(value_class: type) -> Feedback | None:
     """Value(x) has data, grad = 0 and _prev; an op's result lists its inputs in _prev."""
     name = "Value"
-    a = _call(value_class, name, "making Value(2.0)", 2.0)
+    a: Any = _call(value_class, name, "making Value(2.0)", 2.0)
     b = value_class(-3.0)
     try:
         if _data(a, "Value(2.0)") != 2.0:
@@ -333,6 +333,9 @@ def _run_case(value_class: type, case: _Case) -> Feedback | None:
         predicted = wrong(case.leaves)
         if all(_rel(got[n], predicted[n]) <= 1e-6 for n in predicted):
             return Feedback(name, False, f"{where}: wrong gradient for {k}.", details, hint, "rule")
+    cause = _other_cause(value_class, ["backward"])
+    if cause is not None and cause.mistake in ("order", "root_not_seeded", "twice", "recursion"):
+        return Feedback(name, False, f"{where}: wrong gradient for {k}.", details, _because(cause), cause.mistake)
     if all(g == 0.0 for g in got.values()):
         hint = "no gradient reached the inputs: does this op set out._backward, and does backward() call it?"
         return Feedback(name, False, f"{where}: wrong gradient for {k}.", details, hint, "no_rule")
@@ -344,6 +347,38 @@ def _run_case(value_class: type, case: _Case) -> Feedback | None:
         "check this op's _backward: self.grad += (local derivative) * out.grad.",
         None,
     )
+
+
+_looking_for_cause = False
+
+
+def _other_cause(value_class: type, checks: Sequence[str]) -> Feedback | None:
+    """The first of the other Value checks (``"ops"``, ``"reuse"``, ``"backward"``) that fails with a named mistake.
+
+    A wrong gradient in one check often comes from a mistake another check names precisely (a rule run in
+    the wrong order makes ``a - b`` wrong; a wrong tanh rule makes a reused node wrong): the earliest
+    root cause gives the hint. Not reentrant: the checks it runs do not look further.
+    """
+    global _looking_for_cause
+    if _looking_for_cause:
+        return None
+    _looking_for_cause = True
+    try:
+        evaluate = {"ops": evaluate_value_ops, "reuse": evaluate_value_reuse, "backward": evaluate_value_backward}
+        for check in checks:
+            try:
+                fb = evaluate[check](value_class)
+            except Exception:
+                continue
+            if not fb.passed and fb.mistake is not None:
+                return fb
+        return None
+    finally:
+        _looking_for_cause = False
+
+
+def _because(fb: Feedback) -> str:
+    return f"the cause is probably elsewhere: {fb.message} Hint: {fb.hint}"
 
 
 def evaluate_value_ops(value_class: type) -> Feedback:
@@ -388,15 +423,19 @@ def evaluate_value_reuse(value_class: type) -> Feedback:
         _call(root.backward, name, f"in backward() of `{expression}`")
         got = _grad(a, "a")
         if _rel(got, want) > TOL:
-            hint = accumulate if _rel(got, assigned) <= 1e-9 else "check the rule of this op."
             op = "__add__" if "+" in expression else "__mul__"
+            mistake: str | None = "assigned"
+            hint = accumulate + f" Here both inputs of {op} are the same node a."
+            if _rel(got, assigned) > 1e-9:
+                cause = _other_cause(value_class, ["ops", "backward"])
+                hint, mistake = (_because(cause), cause.mistake) if cause else ("check the rule of this op.", None)
             return Feedback(
                 name,
                 False,
                 f"`{expression}` at a = {_fmt(a0)}: wrong gradient for a.",
                 (f"expected {_fmt(want)}, got {_fmt(got)}",),
-                hint + (f" Here both inputs of {op} are the same node a." if hint == accumulate else ""),
-                "assigned" if hint == accumulate else None,
+                hint,
+                mistake,
             )
     # x is used by three nodes: x * 3, tanh(x), x + c
     values = {"a": 0.5, "b": -1.5, "c": 0.25}
@@ -414,13 +453,17 @@ def evaluate_value_reuse(value_class: type) -> Feedback:
     got_x = _grad(x, "x")
     if _rel(got_x, want_x) > TOL:
         one = any(_rel(got_x, cont) <= 1e-9 for cont in contributions)
+        hint, mistake = accumulate + " x kept only one of its three contributions.", "assigned"
+        if not one:
+            cause = _other_cause(value_class, ["ops", "backward"])
+            hint, mistake = (_because(cause), cause.mistake) if cause else ("add up all three contributions.", None)
         return Feedback(
             name,
             False,
             "x = a·b used by three nodes (x·3, tanh(x), x + c): wrong gradient for x.",
             (f"expected dL/dx = 3 + (1 - tanh²x) + 1 = {_fmt(want_x)}, got {_fmt(got_x)}",),
-            accumulate + " x kept only one of its three contributions." if one else "add up all three contributions.",
-            "assigned" if one else None,
+            hint,
+            mistake,
         )
     got_a = _grad(nodes["a"], "a")
     if _rel(got_a, want_x * values["b"]) > TOL:
@@ -502,6 +545,8 @@ def evaluate_value_backward(value_class: type) -> Feedback:
                 "reused-nodes check above says which. Fix that first.",
                 "assigned",
             )
+        elif (cause := _other_cause(value_class, ["ops"])) is not None:
+            hint, mistake = _because(cause), cause.mistake or ""
         else:
             hint, mistake = (
                 "each node's _backward must run exactly once, after every node that uses it: build the topological "
@@ -509,7 +554,7 @@ def evaluate_value_backward(value_class: type) -> Feedback:
                 None,
             )
         return Feedback(name, False, "wrong gradients on a graph where x feeds two nodes.", details, hint, mistake)
-    x = _call(value_class, name, "making a Value", 1.0)
+    x: Any = _call(value_class, name, "making a Value", 1.0)
     chain = x
     for _ in range(DEEP_CHAIN):
         chain = chain * 1.0001
@@ -597,7 +642,7 @@ def evaluate_mlp(mlp_class: type) -> Feedback:
     nin, nouts = 3, [4, 4, 1]
     sizes = [nin, *nouts]
     count = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
-    model = _call(mlp_class, name, "making MLP(3, [4, 4, 1])", nin, nouts)
+    model: Any = _call(mlp_class, name, "making MLP(3, [4, 4, 1])", nin, nouts)
     params = _call(model.parameters, name, "calling parameters()")
     if not isinstance(params, list):
         return Feedback(name, False, f"parameters() returned a {type(params).__name__}.", hint="return a list.")
@@ -665,7 +710,7 @@ def check_mlp(mlp_class: type) -> None:
 
 def moons_data() -> tuple[np.ndarray, np.ndarray]:
     """The hw4 training set: :data:`MOONS` moons, labels -1/+1."""
-    X, y = data.moons(**MOONS)
+    X, y = data.moons(n=int(MOONS["n"]), noise=MOONS["noise"], seed=int(MOONS["seed"]))
     return X, 2.0 * y - 1.0
 
 
@@ -675,7 +720,7 @@ def _hinge(X: np.ndarray, y: np.ndarray) -> Callable[[Any], CourseValue]:
 
 def _earlier_failure(mlp_class: type) -> str:
     """The name of an earlier check that fails (its failure explains a wrong training run), or ``""``."""
-    scope = getattr(mlp_class.__init__, "__globals__", {})
+    scope = getattr(getattr(mlp_class, "__init__", None), "__globals__", {})
     value_class = scope.get("Value") if isinstance(scope, dict) else None
     checks: list[tuple[str, Callable[[], Feedback]]] = []
     if isinstance(value_class, type):
@@ -713,7 +758,7 @@ def evaluate_train_moons(
     """
     name = "train_moons"
     X, y = moons_data()
-    start = _call(lambda: mlp_class(2, MOONS_SIZES, seed=seed), name, f"making MLP(2, {MOONS_SIZES}, seed={seed})")
+    start: Any = _call(lambda: mlp_class(2, MOONS_SIZES, seed=seed), name, f"making MLP(2, {MOONS_SIZES}, seed={seed})")
     weights = [float(p.data) for p in start.parameters()]
     if callable(train_moons):
         result = _call(train_moons, name, f"train_moons(steps={steps}, lr={lr}, seed={seed})", steps, lr, seed)
@@ -755,12 +800,12 @@ def evaluate_train_moons(
                 "mean(relu(1 - y·score)) over all points, with labels -1/+1.",
                 "loss",
             )
-        hint, mistake = diagnose_history(got, fresh, _hinge(X, y), lr)
-        if mistake is None:
-            earlier = _earlier_failure(mlp_class)
-            if earlier:
-                hint = f"{earlier} fails its self-check above: fix that first; this failure may follow from it."
-                mistake = "earlier"
+        earlier = _earlier_failure(mlp_class)
+        if earlier:  # the root cause comes first: a wrong Value or MLP can mimic a wrong loop
+            hint = f"{earlier} fails its self-check above: fix that first; this failure may follow from it."
+            mistake: str | None = "earlier"
+        else:
+            hint, mistake = diagnose_history(got, fresh, _hinge(X, y), lr)
         return Feedback(
             name, False, f"your training leaves the reference trajectory at step {k}.", details, hint, mistake
         )
