@@ -271,3 +271,65 @@ def test_known_hw1_mistakes_never_get_credit(seed):
             assert score_checks(checks, 1.0) == pytest.approx(0.5), name
         else:
             assert score_checks(checks, 1.0) == 0.0, name
+
+
+def test_hw2_train_xor_that_does_not_run_is_reported_once():
+    ns = namespace("hw2_correct.py")
+
+    def train_xor(steps, lr, seed):
+        raise ValueError("boom")
+
+    ns["train_xor"] = train_xor
+    (checks,) = judge_in_process("hw2", ns, 0, {"train_xor"}).values()
+    assert score_checks(checks, 5.0) == 0.0
+    messages = [c.message for c in checks if c.message]
+    assert len(messages) == 1, messages
+    assert "ValueError: boom" in messages[0]
+    assert "different histories" not in messages[0]
+
+
+def test_hw2_train_xor_without_zero_grad_loses_marks_and_is_named():
+    ns = namespace("hw2_correct.py")
+    source = (SUBMISSIONS / "hw2_correct.py").read_text()
+    assert "        model.zero_grad()\n" in source
+    exec(compile(source.replace("        model.zero_grad()\n", ""), "hw2_no_zero_grad.py", "exec"), ns)
+    (checks,) = judge_in_process("hw2", ns, 0, {"train_xor"}).values()
+    trajectory = next(c for c in checks if c.label == "same losses as the reference run")
+    assert trajectory.credit == 0.0
+    assert "never calls zero_grad()" in trajectory.message
+    assert score_checks(checks, 5.0) < 5.0
+
+
+def test_hw3_two_layer_is_not_charged_again_for_a_wrong_linear_backward():
+    ns = namespace("hw3_correct.py")
+    right_linear = ns["linear_backward"]
+
+    def linear_backward(dout, cache):  # the 1/N belongs to the loss, not here
+        dx, dW, db = right_linear(dout, cache)
+        return dx, dW / len(cache[0]), db
+
+    ns["linear_backward"] = linear_backward
+    source = (
+        "def two_layer_backward(X, y, W1, b1, W2, b2):\n"
+        "    z1, c1 = linear_forward(X, W1, b1)\n"
+        "    h, cr = relu_forward(z1)\n"
+        "    logits, c2 = linear_forward(h, W2, b2)\n"
+        "    loss, cl = softmax_cross_entropy_forward(logits, y)\n"
+        "    dh, dW2, db2 = linear_backward(softmax_cross_entropy_backward(1.0, cl), c2)\n"
+        "    _, dW1, db1 = linear_backward(relu_backward(dh, cr), c1)\n"
+        "    return loss, {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}\n"
+    )
+    from backprop_course.layers import linear_forward, relu_forward, softmax_cross_entropy_forward
+
+    ns.update(
+        linear_forward=linear_forward,
+        relu_forward=relu_forward,
+        softmax_cross_entropy_forward=softmax_cross_entropy_forward,
+    )
+    exec(source, ns)
+    results = judge_in_process("hw3", ns, 3, {"linear_backward", "two_layer_backward"})
+    assert score_checks(results["linear_backward"], 3.0) < 3.0
+    two_layer = results["two_layer_backward"]
+    assert score_checks(two_layer, 3.0) == 3.0
+    assert any("not charged again" in c.message for c in two_layer)
+    assert ns["linear_backward"] is linear_backward  # the learner's function is put back after the probe

@@ -319,6 +319,12 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     else:
         checks.append(Check("history", 1.0))
 
+    if first is None:  # nothing ran: say why once, not once per check
+        labels = ["uses your backward", "reproducible", "same losses as the reference run", "loss decreases"]
+        checks += [Check(label, 0.0, weight=2.0 if label.startswith("same") else 1.0) for label in labels]
+        checks.append(Check("accuracy 1.0", 0.0))
+        return checks
+
     # 2. it trains with the student's backward
     answer0 = answers[0] if answers else {}
     calls = int(answer0.get("student_backward_calls", 0) or 0)
