@@ -765,3 +765,28 @@ def test_docstring_examples_run():
     for test in finder.find(engine.from_local_rule, "from_local_rule", globs=vars(engine)):
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_train_xor_blames_a_failing_backward_before_the_loop():
+    """A backward that runs the rules children-first leaves the weights still; the hint names backward, not zero_grad."""
+    ns = {"make_backward": make_backward, "topo_iterative": topo_iterative}
+    exec(
+        "from backprop_course import data, losses, nn\n"
+        "backward = make_backward(reverse=False)\n"
+        "def train_xor(steps, lr, seed):\n"
+        "    X, y = data.xor()\n"
+        "    model = nn.MLP(2, [4, 1], activation='tanh', seed=seed)\n"
+        "    history = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = losses.binary_cross_entropy([model(x) for x in X], y)\n"
+        "        history.append(loss.data)\n"
+        "        model.zero_grad()\n"
+        "        backward(loss)\n"
+        "        for p in model.parameters():\n"
+        "            p.data -= lr * p.grad\n"
+        "    return history\n",
+        ns,
+    )
+    feedback = selfcheck.evaluate_train_xor(ns["train_xor"], XOR_STEPS, 0.5, 0)
+    assert feedback.mistake == "earlier", str(feedback)
+    assert "your backward fails its self-check" in feedback.hint

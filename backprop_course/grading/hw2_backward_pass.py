@@ -362,7 +362,8 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
 
     # 4. the same trajectory as the engine's own training from the same seed (catches a missing
     # zero_grad, a partial update, a wrong learning rate: all of them still make the loss fall)
-    checks.append(_trajectory_check(runs, histories, steps))
+    trajectory = _trajectory_check(runs, histories, steps)
+    checks.append(trajectory)
 
     # 5. the loss goes down; 6. the trained network separates XOR
     finals = [(h[-1], h[0]) for _, h in ok_runs if h and all(math.isfinite(x) for x in h)]
@@ -399,6 +400,11 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
                 "runs (seeds): check the gradients, the learning rate and the hidden layer's size",
             )
         )
+    if trajectory.credit < 1.0:
+        # the loss and the accuracy follow from the trajectory, whose message already names the cause
+        for c in checks:
+            if c.label in ("loss decreases", "accuracy 1.0"):
+                c.message = ""
     for p in problems[1:]:
         if checks and p not in (c.message for c in checks):
             checks[-1].message = (checks[-1].message + "\n" if checks[-1].message else "") + p
@@ -426,9 +432,8 @@ def _trajectory_check(runs: list[list[Any]], histories: list[list[float] | None]
                 "four points before each update"
             )
         else:
-            hint, mistake = diagnose_history(hist, partial(xor_model, seed), xor_loss, lr)
-            if mistake is None:
-                hint += " (if the backward tests above fail too, fix those first: this may follow from them)"
+            hint, _ = diagnose_history(hist, partial(xor_model, seed), xor_loss, lr)
+            hint += " If the backward tests above fail too, fix those first: this may follow from them."
         return Check(label, 0.0, f"{call}: {describe_split(hist, want, k)}. {hint}", weight=2.0)
     return Check(label, 1.0, weight=2.0)
 

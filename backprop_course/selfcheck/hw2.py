@@ -8,6 +8,7 @@ the engine's own backward pass.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -365,6 +366,30 @@ def xor_loss(model: MLP) -> Value:
     return losses.binary_cross_entropy([model(x) for x in X], y)  # type: ignore[misc]  # one output: a Value
 
 
+def _earlier_failure(train: object) -> str:
+    """Which of the learner's earlier exercises (found next to ``train_xor``) fails its check, or ``""``."""
+    from .hw1 import LOCAL_RULES, evaluate_local_rule
+
+    scope = getattr(train, "__globals__", None)
+    if not isinstance(scope, dict):
+        return ""
+    checks: list[tuple[str, Callable[[], Feedback]]] = []
+    if callable(scope.get("topological_sort")):
+        checks.append(("your topological_sort", partial(evaluate_topological_sort, scope["topological_sort"])))
+    if callable(scope.get("backward")):
+        checks.append(("your backward", partial(evaluate_backward, scope["backward"])))
+    for rule in ("add_backward", "mul_backward", "exp_backward", "log_backward", "tanh_backward"):
+        if callable(scope.get(rule)) and rule in LOCAL_RULES:
+            checks.append((f"your {rule}", partial(evaluate_local_rule, scope[rule], rule)))
+    for name, check in checks:
+        try:
+            if not check().passed:
+                return name
+        except Exception:
+            return name
+    return ""
+
+
 def evaluate_train_xor(losses_or_train: object, steps: int = XOR_STEPS, lr: float = XOR_LR, seed: int = 0) -> Feedback:
     """Check ``train_xor``'s loss history step by step against the engine's own run from the same seed.
 
@@ -434,9 +459,15 @@ def evaluate_train_xor(losses_or_train: object, steps: int = XOR_STEPS, lr: floa
             "points before updating.",
             "first_loss",
         )
-    hint, mistake = diagnose_history(got, lambda: xor_model(seed), xor_loss, lr)
-    if mistake is None:
-        hint += " If the rules' and backward's self-checks above pass, look at the loop."
+    mistake: str | None
+    earlier = _earlier_failure(losses_or_train)
+    if earlier:  # the root cause first: a wrong backward or rule can mimic a wrong loop
+        hint, mistake = (
+            f"{earlier} fails its self-check above: fix that first; this failure may follow from it.",
+            "earlier",
+        )
+    else:
+        hint, mistake = diagnose_history(got, lambda: xor_model(seed), xor_loss, lr)
     return Feedback(name, False, f"your training leaves the engine's trajectory at step {k}.", details, hint, mistake)
 
 
