@@ -768,7 +768,7 @@ def test_docstring_examples_run():
 
 
 def test_train_xor_blames_a_failing_backward_before_the_loop():
-    """A backward that runs the rules children-first leaves the weights still; the hint names backward, not zero_grad."""
+    """A backward running the rules children-first keeps the weights still: the hint names backward, not zero_grad."""
     ns = {"make_backward": make_backward, "topo_iterative": topo_iterative}
     exec(
         "from backprop_course import data, losses, nn\n"
