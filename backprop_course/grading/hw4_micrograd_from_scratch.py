@@ -206,6 +206,12 @@ def _judge_graphs(
 def _diagnose(desc: GraphDesc, got: list[float], want: list[float], kind: str) -> str:
     if got[-1] != 1.0:
         return f"The root's grad is {fmt(got[-1])} after backward(): backward() must start with self.grad = 1.0."
+    try:
+        forward = _forward_order_grads(desc)
+        if rel_error(got, forward) < 1e-9 and rel_error(forward, want) > 1e-9:
+            return "You ran the _backward functions children first: walk the topological order backwards."
+    except (ArithmeticError, ValueError):
+        pass
     if all(g == 0.0 for g in got[:-1]):
         return "No gradient reached the other nodes: does each op set out._backward, and does backward() call them?"
     errors = [rel_error(a, b) for a, b in zip(got, want)]
@@ -213,12 +219,6 @@ def _diagnose(desc: GraphDesc, got: list[float], want: list[float], kind: str) -
     text = f"Worst: {_text(desc, worst)} has grad {fmt(got[worst])}, expected {fmt(want[worst])}."
     if kind == "ops":
         return text + " Hint: " + _op_hint(desc, worst, got, want) + "."
-    try:
-        forward = _forward_order_grads(desc)
-        if rel_error(got, forward) < 1e-9 and rel_error(forward, want) > 1e-9:
-            return "You ran the _backward functions children first: walk the topological order backwards."
-    except (ArithmeticError, ValueError):
-        pass
     if kind == "reused":
         return text + f" Hint: {ACCUMULATE} (if the every-op test fails too, fix that first: this may follow from it)."
     return text + (
@@ -466,12 +466,40 @@ def _judge_step(payload: dict[str, Any], result: dict[str, Any], ctx: JudgeConte
 
 def _prepare_train(rng: np.random.Generator) -> Prepared:
     X, y = moons_data()
-    payload = {"steps": MOONS_STEPS, "lr": MOONS_LR, "seed": 0, "sizes": MOONS_SIZES, "X": X.tolist()}
-    return Prepared(f"{PROBES}:probe_train", payload, lambda r, ctx: _judge_train(payload, X, y, r, ctx))
+    # a few small graphs of the ops training uses: if the learner's Value gets them wrong, that is the
+    # root cause of a wrong training run, and the feedback says so first
+    sanity = [*_reused_graphs(rng)[:3], random_value_graph(rng, n_leaves=3, n_ops=10, reuse=0.5)]
+    payload = {
+        "steps": MOONS_STEPS,
+        "lr": MOONS_LR,
+        "seed": 0,
+        "sizes": MOONS_SIZES,
+        "X": X.tolist(),
+        "graphs": sanity,
+    }
+    expected = [expected_values(d)[1] for d in sanity]
+    return Prepared(f"{PROBES}:probe_train", payload, lambda r, ctx: _judge_train(payload, X, y, r, ctx, expected))
+
+
+def _value_is_wrong(result: dict[str, Any], expected: list[list[float]]) -> bool:
+    """Whether the learner's Value got a sanity graph wrong (or could not build one)."""
+    answers = result.get("sanity", [])
+    if len(answers) != len(expected):
+        return False
+    for answer, want in zip(answers, expected):
+        grads = _floats(answer.get("grads")) if isinstance(answer, dict) else None
+        if grads is None or len(grads) != len(want) or rel_error(grads, want) >= 1e-7:
+            return True
+    return False
 
 
 def _judge_train(
-    payload: dict[str, Any], X: np.ndarray, y: np.ndarray, result: dict[str, Any], ctx: JudgeContext
+    payload: dict[str, Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    result: dict[str, Any],
+    ctx: JudgeContext,
+    sanity: list[list[float]] | None = None,
 ) -> list[Check]:
     if "refused" in result:
         return [Check("your own MLP", 0.0, str(result["refused"]))]
@@ -516,9 +544,15 @@ def _judge_train(
                 "hinge loss of all points",
             )
         )
+    elif sanity is not None and _value_is_wrong(result, sanity):
+        hint = (
+            "Your Value gives wrong gradients on small graphs (see the Value tests above): fix that first; "
+            "this failure follows from it."
+        )
+        checks.append(Check("losses", 0.0, f"{call}: {describe_split(history, want, k)}. {hint}"))
     else:
         hint, _ = diagnose_history(history, fresh, loss_of, payload["lr"])
-        hint += " If the Value or MLP tests above fail too, fix those first: this failure may follow from them."
+        hint += " If the MLP tests above fail too, fix those first: this failure may follow from them."
         checks.append(Check("losses", 0.0, f"{call}: {describe_split(history, want, k)}. {hint}"))
     scores = _floats(result.get("scores"))
     if scores is None:

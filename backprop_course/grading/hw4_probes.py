@@ -160,6 +160,7 @@ def probe_train(ns: dict[str, Any], payload: dict[str, Any], guard: Any) -> dict
         return {"missing": "MLP"}
     if not callable(train):
         return {"missing": "train_moons"}
+    sanity = probe_graphs(ns, {"graphs": payload.get("graphs", [])}, guard).get("answers", [])
     seed = payload["seed"]
     ok, start = guard.call(
         lambda: [_num(getattr(p, "data", None)) for p in mlp(2, list(payload["sizes"]), seed=seed).parameters()]
@@ -174,7 +175,7 @@ def probe_train(ns: dict[str, Any], payload: dict[str, Any], guard: Any) -> dict
     model, history = result
     losses = [_num(h) for h in history] if type(history) is list else {"__object__": type(history).__name__}
     ok, scores = guard.call(lambda: [_num(getattr(_scalar(model(list(x))), "data", None)) for x in payload["X"]])
-    answer: dict[str, Any] = {"weights": start, "history": losses}
+    answer: dict[str, Any] = {"weights": start, "history": losses, "sanity": sanity}
     if ok:
         answer["scores"] = scores
     else:

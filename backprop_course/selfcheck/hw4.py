@@ -428,7 +428,9 @@ def evaluate_value_reuse(value_class: type) -> Feedback:
             hint = accumulate + f" Here both inputs of {op} are the same node a."
             if _rel(got, assigned) > 1e-9:
                 cause = _other_cause(value_class, ["ops", "backward"])
-                hint, mistake = (_because(cause), cause.mistake) if cause else ("check the rule of this op.", None)
+                hint, mistake = (
+                    (_because(cause), cause.mistake) if cause is not None else ("check the rule of this op.", None)
+                )
             return Feedback(
                 name,
                 False,
@@ -456,7 +458,9 @@ def evaluate_value_reuse(value_class: type) -> Feedback:
         hint, mistake = accumulate + " x kept only one of its three contributions.", "assigned"
         if not one:
             cause = _other_cause(value_class, ["ops", "backward"])
-            hint, mistake = (_because(cause), cause.mistake) if cause else ("add up all three contributions.", None)
+            hint, mistake = (
+                (_because(cause), cause.mistake) if cause is not None else ("add up all three contributions.", None)
+            )
         return Feedback(
             name,
             False,
