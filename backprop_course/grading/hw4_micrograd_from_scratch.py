@@ -419,6 +419,15 @@ def _judge_step(payload: dict[str, Any], result: dict[str, Any], ctx: JudgeConte
             text = "it did not run"
         return [Check("loss", 0.0, f"{what}: {text}"), Check("gradients", 0.0), Check("update", 0.0)]
     checks = []
+    outputs = _floats(answer.get("outputs"))
+    reference = course_mlp(payload["nin"], payload["nouts"], weights)
+    want_outputs = [reference(x).data for x in payload["inputs"]]
+    if outputs is None or rel_error(outputs, want_outputs) >= 1e-7:
+        text = (
+            "your MLP's outputs with the grader's weights already differ (see the parameters test: the order of "
+            "parameters() or the forward pass), so this step cannot match: fix that first"
+        )
+        return [Check("loss", 0.0, f"{what}: {text}"), Check("gradients", 0.0), Check("update", 0.0)]
     got_loss = answer.get("loss")
     loss_ok = isinstance(got_loss, (int, float)) and rel_error(got_loss, loss.data) < 1e-7
     checks.append(
@@ -541,7 +550,8 @@ def _judge_train(
                 "losses",
                 0.0,
                 f"{call}: {describe_split(history, want, 0)}: build MLP(2, [8, 8, 1], seed=seed) and use the mean "
-                "hinge loss of all points",
+                "hinge loss of all points (if the MLP test above fails, e.g. the order of parameters(), fix that "
+                "first: this may follow from it)",
             )
         )
     elif sanity is not None and _value_is_wrong(result, sanity):

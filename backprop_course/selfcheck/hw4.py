@@ -794,6 +794,16 @@ def evaluate_train_moons(
     k = first_difference(got, want)
     if k is not None:
         details = (describe_split(got, want, k),)
+        earlier = _earlier_failure(mlp_class)
+        if earlier:  # the root cause comes first: a wrong Value or MLP can mimic a wrong loop
+            return Feedback(
+                name,
+                False,
+                f"your training leaves the reference trajectory at step {k}.",
+                details,
+                f"{earlier} fails its self-check above: fix that first; this failure may follow from it.",
+                "earlier",
+            )
         if k == 0:
             return Feedback(
                 name,
@@ -804,12 +814,7 @@ def evaluate_train_moons(
                 "mean(relu(1 - y·score)) over all points, with labels -1/+1.",
                 "loss",
             )
-        earlier = _earlier_failure(mlp_class)
-        if earlier:  # the root cause comes first: a wrong Value or MLP can mimic a wrong loop
-            hint = f"{earlier} fails its self-check above: fix that first; this failure may follow from it."
-            mistake: str | None = "earlier"
-        else:
-            hint, mistake = diagnose_history(got, fresh, _hinge(X, y), lr)
+        hint, mistake = diagnose_history(got, fresh, _hinge(X, y), lr)
         return Feedback(
             name, False, f"your training leaves the reference trajectory at step {k}.", details, hint, mistake
         )
