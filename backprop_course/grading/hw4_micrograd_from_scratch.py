@@ -477,7 +477,9 @@ def _prepare_train(rng: np.random.Generator) -> Prepared:
     X, y = moons_data()
     # a few small graphs of the ops training uses: if the learner's Value gets them wrong, that is the
     # root cause of a wrong training run, and the feedback says so first
-    sanity = [*_reused_graphs(rng)[:3], random_value_graph(rng, n_leaves=3, n_ops=10, reuse=0.5)]
+    score, label = _leaf(rng, 0.2, 0.9), float(rng.choice([-1.0, 1.0]))
+    hinge: GraphDesc = [["", [], score], ["c*", [0], label], ["c-", [1], 1.0], ["relu", [2], None], ["/c", [3], 3.0]]
+    sanity = [hinge, *_reused_graphs(rng)[:3], random_value_graph(rng, n_leaves=3, n_ops=10, reuse=0.5)]
     payload = {
         "steps": MOONS_STEPS,
         "lr": MOONS_LR,
@@ -486,19 +488,22 @@ def _prepare_train(rng: np.random.Generator) -> Prepared:
         "X": X.tolist(),
         "graphs": sanity,
     }
-    expected = [expected_values(d)[1] for d in sanity]
+    expected = [expected_values(d) for d in sanity]
     return Prepared(f"{PROBES}:probe_train", payload, lambda r, ctx: _judge_train(payload, X, y, r, ctx, expected))
 
 
-def _value_is_wrong(result: dict[str, Any], expected: list[list[float]]) -> bool:
-    """Whether the learner's Value got a sanity graph wrong (or could not build one)."""
+def _value_is_wrong(result: dict[str, Any], expected: list[tuple[list[float], list[float]]]) -> bool:
+    """Whether the learner's Value got a sanity graph wrong, its values or its gradients (or could not build it)."""
     answers = result.get("sanity", [])
     if len(answers) != len(expected):
         return False
-    for answer, want in zip(answers, expected):
-        grads = _floats(answer.get("grads")) if isinstance(answer, dict) else None
-        if grads is None or len(grads) != len(want) or rel_error(grads, want) >= 1e-7:
+    for answer, (want_data, want_grads) in zip(answers, expected):
+        if not isinstance(answer, dict):
             return True
+        data, grads = _floats(answer.get("data")), _floats(answer.get("grads"))
+        for got, want in ((data, want_data), (grads, want_grads)):
+            if got is None or len(got) != len(want) or rel_error(got, want) >= 1e-7:
+                return True
     return False
 
 
@@ -508,7 +513,7 @@ def _judge_train(
     y: np.ndarray,
     result: dict[str, Any],
     ctx: JudgeContext,
-    sanity: list[list[float]] | None = None,
+    sanity: list[tuple[list[float], list[float]]] | None = None,
 ) -> list[Check]:
     if "refused" in result:
         return [Check("your own MLP", 0.0, str(result["refused"]))]
@@ -544,6 +549,12 @@ def _judge_train(
     checks = []
     if k is None:
         checks.append(Check("losses", 1.0, ""))
+    elif sanity is not None and _value_is_wrong(result, sanity):
+        hint = (
+            "Your Value gives wrong values or gradients on small graphs like the hinge loss relu(1 - y·s) (see the "
+            "Value tests above): fix that first; this failure follows from it."
+        )
+        checks.append(Check("losses", 0.0, f"{call}: {describe_split(history, want, k)}. {hint}"))
     elif k == 0:
         checks.append(
             Check(
@@ -554,12 +565,6 @@ def _judge_train(
                 "first: this may follow from it)",
             )
         )
-    elif sanity is not None and _value_is_wrong(result, sanity):
-        hint = (
-            "Your Value gives wrong gradients on small graphs (see the Value tests above): fix that first; "
-            "this failure follows from it."
-        )
-        checks.append(Check("losses", 0.0, f"{call}: {describe_split(history, want, k)}. {hint}"))
     else:
         hint, _ = diagnose_history(history, fresh, loss_of, payload["lr"])
         hint += " If the MLP tests above fail too, fix those first: this failure may follow from them."

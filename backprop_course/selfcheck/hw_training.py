@@ -31,8 +31,9 @@ VARIANT_HINTS: dict[str, str] = {
     "ascent": "your losses match a run that steps *up* the gradient: subtract, p.data -= lr * p.grad.",
     "double_lr": "your losses match a run with twice the learning rate: is lr applied twice, or the gradient doubled?",
     "half_lr": "your losses match a run with half the learning rate.",
-    "zero_grad_after_backward": "your losses never change, as in a run that calls zero_grad() *after* backward() "
-    "(every update is then 0): zero the gradients before backward(), not between backward() and the update.",
+    "zero_grad_after_backward": "your losses never change: the parameters' gradients are 0 when you update them. "
+    "Either backward() does not reach them (if a backward or Value check fails, fix that first) or zero_grad() "
+    "runs between backward() and the update (it belongs before backward()).",
 }
 
 
