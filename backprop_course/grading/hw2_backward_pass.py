@@ -433,7 +433,8 @@ def _trajectory_check(runs: list[list[Any]], histories: list[list[float] | None]
             )
         else:
             hint, _ = diagnose_history(hist, partial(xor_model, seed), xor_loss, lr)
-            hint += " If the backward tests above fail too, fix those first: this may follow from them."
+            if "fix that first" not in hint:
+                hint += " If the backward tests above fail too, fix those first: this may follow from them."
         return Check(label, 0.0, f"{call}: {describe_split(hist, want, k)}. {hint}", weight=2.0)
     return Check(label, 1.0, weight=2.0)
 
