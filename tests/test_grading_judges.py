@@ -94,7 +94,7 @@ def test_hw2_reference_trains_xor():
     assert failing(checks) == []
 
 
-@pytest.mark.parametrize("assignment", ["hw1", "hw2", "hw3"])
+@pytest.mark.parametrize("assignment", ["hw1", "hw2", "hw3", "hw4"])
 def test_inputs_depend_on_the_seed(assignment):
     for test in get_assignment(assignment).tests:
         a = test.prepare(test_rng(1, test.name)).payload
