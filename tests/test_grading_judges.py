@@ -333,3 +333,50 @@ def test_hw3_two_layer_is_not_charged_again_for_a_wrong_linear_backward():
     assert score_checks(two_layer, 3.0) == 3.0
     assert any("not charged again" in c.message for c in two_layer)
     assert ns["linear_backward"] is linear_backward  # the learner's function is put back after the probe
+
+
+def hw4_namespace(*replacements: tuple[str, str]) -> dict[str, Any]:
+    """The hw4 solution's classes (its exercise cells), with ``(old, new)`` text replacements applied."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parents[1] / "solutions" / "hw4_micrograd_from_scratch.ipynb", as_version=4)
+    code = "\n\n".join(c.source for c in nb.cells if "exercise" in c.metadata.get("tags", []))
+    for old, new in replacements:
+        assert old in code
+        code = code.replace(old, new)
+    ns: dict[str, Any] = {"__name__": "__submission__"}
+    exec("import math\nimport random\nfrom backprop_course.selfcheck.hw4 import moons_data\n" + code, ns)
+    return ns
+
+
+HW4_FAST = {"value_ops", "value_reused", "value_random_graphs", "value_deep", "mlp_parameters", "training_step"}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_hw4_reference_gets_full_credit_at_every_seed(seed):
+    for name, checks in judge_in_process("hw4", hw4_namespace(), seed, HW4_FAST).items():
+        assert failing(checks) == [], name
+
+
+def test_hw4_accumulation_bug_and_a_missing_reflected_op_are_named():
+    assign = hw4_namespace(
+        (
+            "self.grad += other.data * out.grad  # d(ab)/da = b\n            other.grad += self.data * out.grad",
+            "self.grad = other.data * out.grad\n            other.grad = self.data * out.grad",
+        )
+    )
+    reused = judge_in_process("hw4", assign, 3, {"value_reused"})["value_reused"]
+    assert score_checks(reused, 2.0) < 2.0
+    assert any("`+=`" in m for m in failing(reused))
+    no_rmul = judge_in_process("hw4", hw4_namespace(("def __rmul__(", "def _no_rmul(")), 3, {"value_ops"})
+    assert any("__rmul__" in m for m in failing(no_rmul["value_ops"]))
+
+
+def test_hw4_refuses_a_value_built_on_the_course_engine():
+    from backprop_course.engine import Value as CourseValue
+
+    ns = hw4_namespace()
+    ns["Value"] = type("Value", (CourseValue,), {})
+    (checks,) = judge_in_process("hw4", ns, 0, {"value_ops"}).values()
+    assert score_checks(checks, 3.0) == 0.0
+    assert "write your own Value" in checks[0].message
