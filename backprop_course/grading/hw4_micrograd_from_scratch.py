@@ -220,10 +220,8 @@ def _diagnose(desc: GraphDesc, got: list[float], want: list[float], kind: str) -
     if kind == "ops":
         return text + " Hint: " + _op_hint(desc, worst, got, want) + "."
     if kind == "reused":
-        return (
-            text
-            + f" Hint: if the every-op test fails too, fix that first (this may follow from it); otherwise {ACCUMULATE}."
-        )
+        first = "if the every-op test fails too, fix that first (this may follow from it); otherwise"
+        return f"{text} Hint: {first} {ACCUMULATE}."
     return text + (
         " If the every-op and reused-node tests fail too, fix those first (this may follow from them); otherwise "
         "check the order of the rules."
