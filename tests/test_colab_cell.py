@@ -54,4 +54,4 @@ def test_first_code_cell_installs_only_on_colab_without_touching_numpy_or_ipywid
 
 
 def test_every_course_notebook_is_covered():
-    assert len(NOTEBOOKS) == 14 and len(EXERCISES) == 3
+    assert len(NOTEBOOKS) == 15 and len(EXERCISES) == 4  # 11 lectures + 4 solved homeworks; 4 exercises

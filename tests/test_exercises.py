@@ -42,6 +42,9 @@ CONTRACT = {
         "backward": ["root"],
         "train_xor": ["steps", "lr", "seed"],
     },
+    "hw4_micrograd_from_scratch.ipynb": {
+        "train_moons": ["steps", "lr", "seed"],
+    },
     "hw3_matrix_backprop.ipynb": {
         "linear_backward": ["dout", "cache"],
         "relu_backward": ["dout", "cache"],
@@ -239,6 +242,29 @@ def test_every_solution_has_an_exercise_and_the_contract_covers_them():
     solutions = sorted(p.name for p in (ROOT / "solutions").glob("hw*.ipynb"))
     assert solutions == sorted(CONTRACT)
     assert sorted(p.name for p in (ROOT / "exercises").glob("hw*.ipynb")) == solutions
+
+
+def test_hw4_classes_are_stubs_with_their_docstring_in_the_exercise():
+    """hw4's learner writes whole classes: the exercise keeps each class, its docstring and one stub method."""
+    stubbed = {"Value": "__init__", "Module": "zero_grad", "Neuron": "__init__", "Layer": "__init__", "MLP": "__init__"}
+    for folder in ("exercises", "solutions"):
+        classes = {}
+        for cell in read(folder, "hw4_micrograd_from_scratch.ipynb").cells:
+            if cell.cell_type == "code":
+                classes.update(
+                    {n.name: n for n in ast.parse(without_magics(cell.source)).body if isinstance(n, ast.ClassDef)}
+                )
+        assert set(stubbed) <= set(classes), folder
+        for name, method in stubbed.items():
+            assert ast.get_docstring(classes[name]), f"{folder} {name} lost its docstring"
+            methods = {m.name: m for m in classes[name].body if isinstance(m, ast.FunctionDef)}
+            assert raises_not_implemented(methods[method]) is (folder == "exercises"), (folder, name, method)
+        if folder == "exercises":
+            assert set(methods_of(classes["Value"])) == {"__init__"}, "the exercise must not give away Value's methods"
+
+
+def methods_of(cls: ast.ClassDef) -> list[str]:
+    return [m.name for m in cls.body if isinstance(m, ast.FunctionDef)]
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT))

@@ -53,7 +53,7 @@ def judge_in_process(assignment: str, ns: dict[str, Any], seed: int, only: set[s
             continue
         prep = test.prepare(test_rng(seed, test.name))
         payload = json.loads(json.dumps(prep.payload))
-        result = _child.PROBES[prep.probe](ns, payload, _child.Guard(time.monotonic() + 120, {}))
+        result = _child._probe(prep.probe)(ns, payload, _child.Guard(time.monotonic() + 120, {}))
         out[test.name] = prep.judge(json.loads(json.dumps(result)), JudgeContext())
     return out
 
@@ -87,13 +87,14 @@ def test_hw2_reference_trains_xor():
         "history",
         "uses your backward",
         "reproducible",
+        "same losses as the reference run",
         "loss decreases",
         "accuracy 1.0",
     ]
     assert failing(checks) == []
 
 
-@pytest.mark.parametrize("assignment", ["hw1", "hw2", "hw3"])
+@pytest.mark.parametrize("assignment", ["hw1", "hw2", "hw3", "hw4"])
 def test_inputs_depend_on_the_seed(assignment):
     for test in get_assignment(assignment).tests:
         a = test.prepare(test_rng(1, test.name)).payload
@@ -266,7 +267,116 @@ def test_known_hw1_mistakes_never_get_credit(seed):
         "relu_backward": lambda a, out, dout: dout,
     }
     for name, checks in judge_in_process("hw1", ns, seed, set(ns)).items():
-        if name == "relu_backward":  # right where a > 0 (3 of 5 points), wrong where a < 0
-            assert score_checks(checks, 1.0) == pytest.approx(0.6), name
+        if name == "relu_backward":  # right where a > 0 (3 of 6 points), wrong where a < 0 and at the kink a = 0
+            assert score_checks(checks, 1.0) == pytest.approx(0.5), name
         else:
             assert score_checks(checks, 1.0) == 0.0, name
+
+
+def test_hw2_train_xor_that_does_not_run_is_reported_once():
+    ns = namespace("hw2_correct.py")
+
+    def train_xor(steps, lr, seed):
+        raise ValueError("boom")
+
+    ns["train_xor"] = train_xor
+    (checks,) = judge_in_process("hw2", ns, 0, {"train_xor"}).values()
+    assert score_checks(checks, 5.0) == 0.0
+    messages = [c.message for c in checks if c.message]
+    assert len(messages) == 1, messages
+    assert "ValueError: boom" in messages[0]
+    assert "different histories" not in messages[0]
+
+
+def test_hw2_train_xor_without_zero_grad_loses_marks_and_is_named():
+    ns = namespace("hw2_correct.py")
+    source = (SUBMISSIONS / "hw2_correct.py").read_text()
+    assert "        model.zero_grad()\n" in source
+    exec(compile(source.replace("        model.zero_grad()\n", ""), "hw2_no_zero_grad.py", "exec"), ns)
+    (checks,) = judge_in_process("hw2", ns, 0, {"train_xor"}).values()
+    trajectory = next(c for c in checks if c.label == "same losses as the reference run")
+    assert trajectory.credit == 0.0
+    assert "never calls zero_grad()" in trajectory.message
+    assert score_checks(checks, 5.0) < 5.0
+
+
+def test_hw3_two_layer_is_not_charged_again_for_a_wrong_linear_backward():
+    ns = namespace("hw3_correct.py")
+    right_linear = ns["linear_backward"]
+
+    def linear_backward(dout, cache):  # the 1/N belongs to the loss, not here
+        dx, dW, db = right_linear(dout, cache)
+        return dx, dW / len(cache[0]), db
+
+    ns["linear_backward"] = linear_backward
+    source = (
+        "def two_layer_backward(X, y, W1, b1, W2, b2):\n"
+        "    z1, c1 = linear_forward(X, W1, b1)\n"
+        "    h, cr = relu_forward(z1)\n"
+        "    logits, c2 = linear_forward(h, W2, b2)\n"
+        "    loss, cl = softmax_cross_entropy_forward(logits, y)\n"
+        "    dh, dW2, db2 = linear_backward(softmax_cross_entropy_backward(1.0, cl), c2)\n"
+        "    _, dW1, db1 = linear_backward(relu_backward(dh, cr), c1)\n"
+        "    return loss, {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}\n"
+    )
+    from backprop_course.layers import linear_forward, relu_forward, softmax_cross_entropy_forward
+
+    ns.update(
+        linear_forward=linear_forward,
+        relu_forward=relu_forward,
+        softmax_cross_entropy_forward=softmax_cross_entropy_forward,
+    )
+    exec(source, ns)
+    results = judge_in_process("hw3", ns, 3, {"linear_backward", "two_layer_backward"})
+    assert score_checks(results["linear_backward"], 3.0) < 3.0
+    two_layer = results["two_layer_backward"]
+    assert score_checks(two_layer, 3.0) == 3.0
+    assert any("not charged again" in c.message for c in two_layer)
+    assert ns["linear_backward"] is linear_backward  # the learner's function is put back after the probe
+
+
+def hw4_namespace(*replacements: tuple[str, str]) -> dict[str, Any]:
+    """The hw4 solution's classes (its exercise cells), with ``(old, new)`` text replacements applied."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parents[1] / "solutions" / "hw4_micrograd_from_scratch.ipynb", as_version=4)
+    code = "\n\n".join(c.source for c in nb.cells if "exercise" in c.metadata.get("tags", []))
+    for old, new in replacements:
+        assert old in code
+        code = code.replace(old, new)
+    ns: dict[str, Any] = {"__name__": "__submission__"}
+    exec("import math\nimport random\nfrom backprop_course.selfcheck.hw4 import moons_data\n" + code, ns)
+    return ns
+
+
+HW4_FAST = {"value_ops", "value_reused", "value_random_graphs", "value_deep", "mlp_parameters", "training_step"}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_hw4_reference_gets_full_credit_at_every_seed(seed):
+    for name, checks in judge_in_process("hw4", hw4_namespace(), seed, HW4_FAST).items():
+        assert failing(checks) == [], name
+
+
+def test_hw4_accumulation_bug_and_a_missing_reflected_op_are_named():
+    assign = hw4_namespace(
+        (
+            "self.grad += other.data * out.grad  # d(ab)/da = b\n            other.grad += self.data * out.grad",
+            "self.grad = other.data * out.grad\n            other.grad = self.data * out.grad",
+        )
+    )
+    reused = judge_in_process("hw4", assign, 3, {"value_reused"})["value_reused"]
+    assert score_checks(reused, 2.0) < 2.0
+    assert any("`+=`" in m for m in failing(reused))
+    no_rmul = judge_in_process("hw4", hw4_namespace(("def __rmul__(", "def _no_rmul(")), 3, {"value_ops"})
+    assert any("__rmul__" in m for m in failing(no_rmul["value_ops"]))
+
+
+def test_hw4_refuses_a_value_built_on_the_course_engine():
+    from backprop_course.engine import Value as CourseValue
+
+    ns = hw4_namespace()
+    ns["Value"] = type("Value", (CourseValue,), {})
+    (checks,) = judge_in_process("hw4", ns, 0, {"value_ops"}).values()
+    assert score_checks(checks, 3.0) == 0.0
+    assert "write your own Value" in checks[0].message

@@ -163,6 +163,10 @@ def test_self_check_expected_gradients_agree_with_central_differences(name):
     h = 1e-6
     for point in spec.points:
         inputs, dout = list(point[:-1]), point[-1]
+        if name == "relu_backward" and inputs[0] == 0.0:
+            # the kink: no derivative (a central difference gives dout/2); the exercise asks for 0
+            assert spec.grads(0.0, 0.0, dout) == (0.0,)
+            continue
         out = forward(*inputs)
         expected = spec.grads(*inputs, out, dout)
         assert len(expected) == spec.n_grads
@@ -176,6 +180,8 @@ def test_self_check_expected_gradients_agree_with_central_differences(name):
         assert dout != 1.0
         if name == "relu_backward":
             assert abs(inputs[0]) > 0.1
+    if name == "relu_backward":
+        assert any(p[0] == 0.0 for p in spec.points), "relu must be tested at its kink a = 0"
 
 
 def _tanh_input_instead_of_output(a, out, dout):
@@ -195,6 +201,7 @@ MISTAKES = [
     ("log_backward", lambda a, out, dout: dout / out, "output_instead_of_input", "not by the output"),
     ("log_backward", lambda a, out, dout: out * dout, "function_not_derivative", "1/a"),
     ("relu_backward", lambda a, out, dout: dout, "forgot_mask", "only where a > 0"),
+    ("relu_backward", lambda a, out, dout: dout if a >= 0 else 0.0, "kink", "a > 0, not a >= 0"),
     ("relu_backward", lambda a, out, dout: dout if a < 0 else 0.0, "inverted_mask", "inverted"),
     ("relu_backward", lambda a, out, dout: 1.0 if a > 0 else 0.0, "forgot_dout", "dout"),
     ("pow_backward", lambda a, n, out, dout: a ** (n - 1) * dout, "forgot_n", "the n is missing"),
@@ -440,24 +447,83 @@ def test_backward_expected_gradients_match_hand_derivation():
     assert grads == {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0, "e": -2.0, "d": -2.0, "L": 1.0}
 
 
+XOR_STEPS = 30
+
+
+def xor_history(seed=0, *, zero_grad=True, layers="all", lr=0.5, steps=XOR_STEPS):
+    """The train_xor loop written out here (independently of the check), with or without a mistake."""
+    from backprop_course import data, losses, nn
+
+    X, y = data.xor()
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=seed)
+    params = model.parameters() if layers == "all" else model.layers[-1].parameters()
+    history = []
+    for _ in range(steps):
+        loss = losses.binary_cross_entropy([model(x) for x in X], y)
+        history.append(loss.data)
+        if zero_grad:
+            model.zero_grad()
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+    return history
+
+
 @pytest.mark.parametrize(
-    ("losses", "steps", "passed", "mistake"),
+    ("make", "passed", "mistake", "hint"),
     [
-        ([0.7, 0.3, 0.05], 3, True, None),
-        (None, 3, False, "none"),
-        ((0.7, 0.3, 0.05), 3, False, "not_a_list"),
-        ([0.7, 0.3], 3, False, "length"),
-        ([0.7, Value(0.3), 0.05], 3, False, "not_a_number"),
-        ([0.7, math.nan, 0.05], 3, False, "not_a_number"),
-        ([0.7, 0.9, 1.2], 3, False, "ascent"),
-        ([0.7, 0.7, 0.7], 3, False, "flat"),
-        ([0.7, 0.5, 0.4], 3, False, "slow"),
+        (lambda: xor_history(), True, None, None),
+        (lambda: xor_history(zero_grad=False), False, "no_zero_grad", "never calls zero_grad()"),
+        (lambda: xor_history(layers="last"), False, "last_layer_only", "only the last layer"),
+        (lambda: xor_history(lr=-0.5), False, "ascent", "subtract"),
+        (lambda: xor_history(lr=1.0), False, "double_lr", "twice the learning rate"),
+        (lambda: [0.5] * XOR_STEPS, False, "first_loss", "nn.MLP(2, [4, 1]"),
+        (lambda: None, False, "none", None),
+        (lambda: tuple(xor_history()), False, "not_a_list", None),
+        (lambda: xor_history()[:-1], False, "length", None),
+        (lambda: [Value(0.7)] * XOR_STEPS, False, "not_a_number", None),
+        (lambda: [math.nan] * XOR_STEPS, False, "not_a_number", None),
     ],
 )
-def test_train_xor_check(losses, steps, passed, mistake):
-    feedback = selfcheck.evaluate_train_xor(losses, steps)
-    assert feedback.passed is passed
-    assert feedback.mistake == mistake
+def test_train_xor_check_compares_the_trajectory_and_names_the_mistake(make, passed, mistake, hint):
+    feedback = selfcheck.evaluate_train_xor(make(), XOR_STEPS, 0.5, 0)
+    assert feedback.passed is passed, str(feedback)
+    assert feedback.mistake == mistake, str(feedback)
+    if hint:
+        assert hint in feedback.hint
+
+
+def test_train_xor_check_calls_train_xor_and_explains_an_overflow_in_one_line():
+    def train_xor(steps, lr, seed):
+        return [math.exp(1000.0)]
+
+    feedback = selfcheck.evaluate_train_xor(train_xor, 3, 0.5, 0)
+    assert feedback.mistake == "overflow"
+    assert "grew without bound" in feedback.message
+    assert "math.exp(1000.0)" in feedback.details[0]
+    assert selfcheck.evaluate_train_xor(lambda steps, lr, seed: xor_history(steps=steps), XOR_STEPS).passed
+
+
+def test_backward_in_parent_first_preorder_is_named():
+    def preorder_backward(root):
+        order, seen, stack = [], set(), [root]
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+                stack.extend(node.children)
+        for node in order:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in order:  # parents first: looks right, is not a topological order
+            if node.children:
+                BACKWARD_RULES[node.op](node)
+
+    feedback = selfcheck.evaluate_backward(preorder_backward)
+    assert not feedback.passed
+    assert feedback.mistake == "preorder", str(feedback)
+    assert "twice" not in feedback.hint
 
 
 # ---------------------------------------------------------------------------------- hw3
@@ -506,9 +572,11 @@ def test_linear_backward_that_writes_into_the_cache_is_caught():
         ("sigmoid", lambda d, y: d * y * (1 - y), True, None),
         ("relu", lambda d, x: d, False, "multiply dout by the mask"),
         ("relu", lambda d, x: d * (x < 0), False, "inverted"),
+        ("relu", lambda d, x: d * (d > 0), False, "not from dout"),
         ("tanh", lambda d, y: d * (1 - np.tanh(y) ** 2), False, "do not apply tanh to it again"),
         ("tanh", lambda d, y: 1 - y**2, False, "multiply it by dout"),
         ("sigmoid", lambda d, y: d * y, False, "factor (1 - y) is missing"),
+        ("sigmoid", lambda d, y: d * (1 - y), False, "factor y is missing"),
         ("tanh", lambda d, y: (d * (1 - y**2))[:, :3], False, "shape"),
     ],
 )
@@ -589,6 +657,38 @@ def test_two_layer_backward_check(fn, passed, message, hint):
         assert hint in feedback.hint
 
 
+def test_two_layer_backward_bug_in_a_layer_function_is_attributed_to_it():
+    """two_layer_backward chains the learner's layer functions; a bug in one is blamed on it, not on the chaining."""
+    from backprop_course import layers
+
+    ns = {
+        "np": np,
+        "linear_forward": layers.linear_forward,
+        "relu_forward": layers.relu_forward,
+        "softmax_cross_entropy_forward": layers.softmax_cross_entropy_forward,
+        "linear_backward": lambda dout, cache: (dout @ cache[1], cache[0].T @ dout, dout.sum(axis=0)),  # dW wrong
+        "relu_backward": lambda dout, cache: dout * (cache > 0),
+        "softmax_cross_entropy_backward": layers.softmax_cross_entropy_backward,
+    }
+    exec(
+        "def two_layer_backward(X, y, W1, b1, W2, b2):\n"
+        "    z1, c1 = linear_forward(X, W1, b1)\n"
+        "    h, cr = relu_forward(z1)\n"
+        "    logits, c2 = linear_forward(h, W2, b2)\n"
+        "    loss, cl = softmax_cross_entropy_forward(logits, y)\n"
+        "    dlogits = softmax_cross_entropy_backward(1.0, cl)\n"
+        "    dh, dW2, db2 = linear_backward(dlogits, c2)\n"
+        "    _, dW1, db1 = linear_backward(relu_backward(dh, cr), c1)\n"
+        "    return loss, {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}\n",
+        ns,
+    )
+    feedback = selfcheck.evaluate_two_layer_backward(ns["two_layer_backward"])
+    assert not feedback.passed
+    assert feedback.mistake == "layer_function", str(feedback)
+    assert "linear_backward" in feedback.hint
+    assert ns["linear_backward"] is not layers.linear_backward  # the learner's function is put back
+
+
 def test_two_layer_reference_matches_numerical_gradients():
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(5, 3)), rng.integers(0, 4, size=5)
@@ -665,3 +765,28 @@ def test_docstring_examples_run():
     for test in finder.find(engine.from_local_rule, "from_local_rule", globs=vars(engine)):
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_train_xor_blames_a_failing_backward_before_the_loop():
+    """A backward running the rules children-first keeps the weights still: the hint names backward, not zero_grad."""
+    ns = {"make_backward": make_backward, "topo_iterative": topo_iterative}
+    exec(
+        "from backprop_course import data, losses, nn\n"
+        "backward = make_backward(reverse=False)\n"
+        "def train_xor(steps, lr, seed):\n"
+        "    X, y = data.xor()\n"
+        "    model = nn.MLP(2, [4, 1], activation='tanh', seed=seed)\n"
+        "    history = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = losses.binary_cross_entropy([model(x) for x in X], y)\n"
+        "        history.append(loss.data)\n"
+        "        model.zero_grad()\n"
+        "        backward(loss)\n"
+        "        for p in model.parameters():\n"
+        "            p.data -= lr * p.grad\n"
+        "    return history\n",
+        ns,
+    )
+    feedback = selfcheck.evaluate_train_xor(ns["train_xor"], XOR_STEPS, 0.5, 0)
+    assert feedback.mistake == "earlier", str(feedback)
+    assert "your backward fails its self-check" in feedback.hint

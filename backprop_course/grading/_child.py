@@ -653,13 +653,15 @@ PROBES: dict[str, Callable[[dict[str, Any], dict[str, Any], Guard], dict[str, An
 def _probe(name: str) -> Callable[[dict[str, Any], dict[str, Any], Guard], dict[str, Any]]:
     """A probe by name: one of :data:`PROBES`, or ``"module:function"`` in ``backprop_course.grading``.
 
-    The second form lets a judge keep its probe in its own module (imported here, in
-    the child); such a probe can use :class:`Guard`, :func:`encode`, :func:`decode` and
+    The second form (the module named with or without its ``backprop_course.grading.``
+    prefix) lets a judge keep its probe in its own module (imported here, in the child);
+    such a probe can use :class:`Guard`, :func:`encode`, :func:`decode` and
     :func:`original` from ``backprop_course.grading._child``.
     """
     if name in PROBES:
         return PROBES[name]
     module, _, function = name.partition(":")
+    module = module.removeprefix("backprop_course.grading.")
     if not (module.isidentifier() and function.isidentifier()):
         raise ValueError(f"unknown probe {name!r}")
     probe = getattr(importlib.import_module(f"backprop_course.grading.{module}"), function)

@@ -29,7 +29,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
             "student is graded, and for a folder OUTDIR/gradebook.csv at the end."
         ),
     )
-    g.add_argument("assignment", help="hw1, hw2 or hw3")
+    g.add_argument("assignment", help="hw1, hw2, hw3 or hw4")
     g.add_argument("path", help="a submission file, or a folder of submissions")
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the number of CPUs)")
     g.add_argument("--seed", type=int, default=None, help="grading seed (default: a fresh one, shown in the reports)")
@@ -79,7 +79,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         help="build a Gradescope autograder zip for an assignment",
         description="Build a Gradescope autograder bundle (setup.sh, run_autograder, this package) for an assignment.",
     )
-    a.add_argument("assignment", help="hw1, hw2 or hw3")
+    a.add_argument("assignment", help="hw1, hw2, hw3 or hw4")
     a.add_argument("-o", "--output", default=None, help="the zip to write (default: ASSIGNMENT-autograder.zip)")
     a.set_defaults(func=_autograder)
 

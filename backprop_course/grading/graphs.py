@@ -22,7 +22,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GraphDesc", "build_graph", "children_of", "deep_chain", "fanout_graph", "random_graph"]
+__all__ = [
+    "GraphDesc",
+    "build_graph",
+    "build_on",
+    "children_of",
+    "deep_chain",
+    "fanout_graph",
+    "random_graph",
+    "random_value_graph",
+]
 
 GraphDesc = list[list[Any]]
 
@@ -173,4 +182,150 @@ def deep_chain(rng: np.random.Generator, depth: int = 5000) -> GraphDesc:
             desc.append(["", [], float(rng.uniform(0.0, 0.02))])
             desc.append(["+", [top, len(desc) - 1], None])
         top = len(desc) - 1
+    return desc
+
+
+# ------------------------------------------------------------ hw4: any Value class
+
+#: hw4 ops on two nodes
+HW4_BINARY = ("+", "-", "*", "/")
+#: hw4 ops of a node and a number ``x``: ``"+c"`` is ``node + x``, ``"c+"`` is ``x + node`` (the reflected op)...
+HW4_WITH_NUMBER = ("+c", "c+", "-c", "c-", "*c", "c*", "/c", "c/", "**")
+HW4_UNARY = ("neg", "tanh", "exp", "relu")
+
+
+def build_on(value_class: Any, desc: GraphDesc) -> list[Any]:
+    """The nodes of ``desc`` built with ``value_class`` (the course's ``Value`` or a learner's), root last.
+
+    Only ``value_class(x)`` for leaves and the operators ``+ - * / **``, unary ``-``,
+    ``.tanh()``, ``.exp()`` and ``.relu()`` are used, so any micrograd-style class works;
+    ``"sum"`` is a left fold with ``+``. The ops of hw2's graphs (``log``, ``sigmoid``) are
+    refused: hw4's ``Value`` need not have them.
+    """
+    nodes: list[Any] = []
+    for op, kids, x in desc:
+        c = [nodes[k] for k in kids]
+        if op == "":
+            v = value_class(float(x))
+        elif op == "+":
+            v = c[0] + c[1]
+        elif op == "-":
+            v = c[0] - c[1]
+        elif op == "*":
+            v = c[0] * c[1]
+        elif op == "/":
+            v = c[0] / c[1]
+        elif op == "+c":
+            v = c[0] + x
+        elif op == "c+":
+            v = x + c[0]
+        elif op == "-c":
+            v = c[0] - x
+        elif op == "c-":
+            v = x - c[0]
+        elif op == "*c":
+            v = c[0] * x
+        elif op == "c*":
+            v = x * c[0]
+        elif op == "/c":
+            v = c[0] / x
+        elif op == "c/":
+            v = x / c[0]
+        elif op == "**":
+            v = c[0] ** x
+        elif op == "neg":
+            v = -c[0]
+        elif op in ("tanh", "exp", "relu"):
+            v = getattr(c[0], op)()
+        elif op == "sum":
+            v = c[0]
+            for other in c[1:]:
+                v = v + other
+        else:
+            raise ValueError(f"op {op!r} is not one of hw4's ops")
+        nodes.append(v)
+    return nodes
+
+
+def _hw4_value(op: str, args: list[float], x: float | None) -> float | None:
+    """The forward value of a hw4 op, or None outside its safe domain."""
+    a = args[0]
+    if op in ("+", "-", "*", "/"):
+        b = args[1]
+        if op == "/" and abs(b) < 0.3:
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b}[op] if op != "/" else a / b
+    if op in HW4_WITH_NUMBER:
+        assert x is not None
+        if op == "c/" and abs(a) < 0.3:
+            return None
+        if op == "**":
+            return a**x if a > 0.2 else None
+        return {
+            "+c": a + x,
+            "c+": x + a,
+            "-c": a - x,
+            "c-": x - a,
+            "*c": a * x,
+            "c*": x * a,
+            "/c": a / x,
+            "c/": x / a if a else None,
+        }[op]
+    if op == "neg":
+        return -a
+    if op == "tanh":
+        return math.tanh(a)
+    if op == "exp":
+        return math.exp(a) if abs(a) < 3 else None
+    if op == "relu":
+        return max(a, 0.0) if abs(a) > 1e-3 else None
+    return math.fsum(args)
+
+
+def random_value_graph(rng: np.random.Generator, n_leaves: int = 4, n_ops: int = 14, reuse: float = 0.5) -> GraphDesc:
+    """A random hw4 expression: every op of :data:`HW4_BINARY`, :data:`HW4_WITH_NUMBER` and :data:`HW4_UNARY`.
+
+    As :func:`random_graph`: operands drawn among earlier nodes (fan-out with probability
+    about ``reuse``), ops only where their input is in a safe domain, values within
+    [-10, 10], nodes left without a parent summed into the root. The numbers on the
+    other side of an op are drawn from ±[0.5, 2] (exponents from 2, 3, 0.5, -1).
+    """
+    ops = [*HW4_BINARY, *HW4_WITH_NUMBER, *HW4_UNARY]
+    desc: GraphDesc = []
+    values: list[float] = []
+    used: list[bool] = []
+    for _ in range(n_leaves):
+        v = float(rng.uniform(-2.0, 2.0))
+        if abs(v) < 0.2:
+            v += 0.5
+        desc.append(["", [], v])
+        values.append(v)
+        used.append(False)
+
+    def pick() -> int:
+        fresh = [i for i, u in enumerate(used) if not u]
+        if fresh and rng.random() > reuse:
+            return int(rng.choice(fresh))
+        return int(rng.integers(len(desc)))
+
+    while len(desc) < n_leaves + n_ops:
+        op = str(rng.choice(ops))
+        arity = 2 if op in HW4_BINARY else 1
+        kids = [pick() for _ in range(arity)]
+        x: float | None = None
+        if op == "**":
+            x = float(rng.choice([2.0, 3.0, 0.5, -1.0]))
+        elif op in HW4_WITH_NUMBER:
+            x = round(float(rng.uniform(0.5, 2.0)) * float(rng.choice([-1.0, 1.0])), 3)
+        value = _hw4_value(op, [values[k] for k in kids], x)
+        if value is None or not math.isfinite(value) or abs(value) > 10:
+            continue
+        desc.append([op, kids, x])
+        values.append(value)
+        used.append(False)
+        for k in kids:
+            used[k] = True
+    dangling = [i for i, u in enumerate(used) if not u]
+    if len(dangling) > 1:
+        desc.append(["sum", dangling, None])
     return desc

@@ -17,7 +17,8 @@ below, by the fourth-order central difference
     \\qquad h = 10^{-3} \\max(1, |x|),
 
 whose error (:math:`O(h^4)` truncation, :math:`\\sim 10^{-13}|f|/h` round-off) is far
-below the full-credit threshold 1e-7 at these points. An answer equal to a known
+below the full-credit threshold 1e-7 at these points. ``relu_backward`` is also called at
+its kink ``a = 0``, where no derivative exists and the exercise asks for 0. An answer equal to a known
 wrong formula (input instead of output for tanh, sign error, missing ``dout``...)
 gets that mistake named in the feedback.
 """
@@ -235,7 +236,11 @@ OPS: tuple[ScalarOp, ...] = (
         lambda x, out, dout: [
             [
                 ("the gradient is dout where a > 0 and 0 elsewhere; you returned a * dout", x[0] * dout),
-                ("where a <= 0 relu is flat: its gradient there is 0", dout),
+                (
+                    "where a <= 0 relu is flat: its gradient there is 0 (at the kink a = 0 too, as the exercise "
+                    "asks: a > 0, not a >= 0)",
+                    dout,
+                ),
                 ("the gradient is dout where a > 0: you returned out, the forward value", out),
             ]
         ],
@@ -298,6 +303,9 @@ def _prepare(op: ScalarOp) -> Callable[[np.random.Generator], Prepared]:
                 if not _too_close_to_a_mistake(op, x, out, dout, grads):
                     break
             points.append((x, out, dout, grads))
+        if op.name == "relu":
+            # the kink: no derivative, and no central difference either; the exercise asks for 0 there
+            points.append(((0.0,), 0.0, _signed(rng, 0.5, 2.0), [0.0]))
         payload = {"function": op.function, "calls": [[*x, out, dout] for x, out, dout, _ in points]}
         return Prepared("call", payload, lambda result, ctx: _judge(op, points, result, ctx))
 

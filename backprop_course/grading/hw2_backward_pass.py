@@ -14,13 +14,16 @@ Graphs cannot cross the process boundary, so the judge draws plain-data graph
 descriptions (:mod:`.graphs`), the child rebuilds them with the engine and reports
 node indices and gradients, and the judge rebuilds the same graphs here and gets
 the expected gradients from the library's own ``Value.backward``. A chain 5000 ops
-deep catches recursive solutions (Python's recursion limit is 1000).
+deep catches recursive solutions (Python's recursion limit is 1000). ``train_xor``'s
+losses are compared step by step with the engine's own training from the same seed,
+so a missing ``zero_grad``, a partial update or a wrong learning rate shows and is named.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -58,6 +61,10 @@ RECURSION_HINT = (
     "with an explicit stack (a list you append to and pop from) instead of recursion"
 )
 HINTS = {"RecursionError": RECURSION_HINT}
+XOR_HINTS = {
+    "OverflowError": "The numbers grew without bound: a wrong rule, or a learning rate far too large",
+    "RecursionError": RECURSION_HINT,
+}
 
 
 def _describe(desc: GraphDesc, i: int) -> str:
@@ -92,6 +99,25 @@ def _gradients_in_order(desc: GraphDesc, order: Sequence[int]) -> list[float]:
 
 def _forward_order(desc: GraphDesc) -> list[int]:
     return list(range(len(desc)))
+
+
+def _preorder(desc: GraphDesc, flip: bool) -> list[int]:
+    """Parent-first depth-first order from the root, each node listed when first reached (a wrong order).
+
+    ``flip`` pushes the children in reverse, the other way a stack-based walk may visit them.
+    """
+    kids = children_of(desc)
+    order: list[int] = []
+    seen: set[int] = set()
+    stack = [len(desc) - 1]
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        order.append(i)
+        stack.extend(reversed(kids[i]) if flip else kids[i])
+    return order
 
 
 # ------------------------------------------------------------- topological sort
@@ -229,6 +255,13 @@ def _backward_diagnosis(desc: GraphDesc, got: list[float], want: list[float]) ->
         forward = _gradients_in_order(desc, _forward_order(desc))
         if rel_error(got, forward) < 1e-9 and rel_error(forward, want) > 1e-9:
             return "You ran the rules children-first: run them in *reverse* topological order (root first)."
+        preorders = [_gradients_in_order(desc, _preorder(desc, flip)) for flip in (False, True)]
+        if any(rel_error(got, p) < 1e-9 and rel_error(p, want) > 1e-9 for p in preorders):
+            return (
+                "Your rules ran in a parent-first walk (each node listed when first reached), so a node used by "
+                "two others ran its rule before the second one had added to its grad: build the order children-first "
+                "(append a node after all its children) and walk it backwards."
+            )
     except (ArithmeticError, ValueError):
         pass
     errors = [abs(a - b) / max(1e-8, abs(a) + abs(b)) if math.isfinite(a) else math.inf for a, b in zip(got, want)]
@@ -262,7 +295,7 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     for k, _ in enumerate(runs):
         answer = answers[k] if k < len(answers) else {"error": {"type": "GraderTimeout"}}
         if "error" in answer:
-            problems.append(f"{call} {explain_error(answer['error'], ctx)}")
+            problems.append(f"{call} {explain_error(answer['error'], ctx, XOR_HINTS)}")
             histories.append(None)
             continue
         hist = answer.get("history")
@@ -286,12 +319,18 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     else:
         checks.append(Check("history", 1.0))
 
+    if first is None:  # nothing ran: say why once, not once per check
+        labels = ["uses your backward", "reproducible", "same losses as the reference run", "loss decreases"]
+        checks += [Check(label, 0.0, weight=2.0 if label.startswith("same") else 1.0) for label in labels]
+        checks.append(Check("accuracy 1.0", 0.0))
+        return checks
+
     # 2. it trains with the student's backward
     answer0 = answers[0] if answers else {}
     calls = int(answer0.get("student_backward_calls", 0) or 0)
     library = int(answer0.get("library_backward_calls", 0) or 0)
     if first is None:
-        checks.append(Check("uses your backward", 0.0, "train_xor did not run"))
+        checks.append(Check("uses your backward", 0.0))  # the history check already says why
     elif calls >= steps:
         checks.append(Check("uses your backward", 1.0))
     else:
@@ -309,6 +348,8 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
     second = histories[1] if len(histories) > 1 else None
     if first is not None and second is not None and first == second:
         checks.append(Check("reproducible", 1.0))
+    elif first is None:
+        checks.append(Check("reproducible", 0.0))
     else:
         checks.append(
             Check(
@@ -319,7 +360,12 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
             )
         )
 
-    # 4. the loss goes down; 5. the trained network separates XOR
+    # 4. the same trajectory as the engine's own training from the same seed (catches a missing
+    # zero_grad, a partial update, a wrong learning rate: all of them still make the loss fall)
+    trajectory = _trajectory_check(runs, histories, steps)
+    checks.append(trajectory)
+
+    # 5. the loss goes down; 6. the trained network separates XOR
     finals = [(h[-1], h[0]) for _, h in ok_runs if h and all(math.isfinite(x) for x in h)]
     if finals and min(f / s if s > 0 else math.inf for f, s in finals) <= XOR_LOSS_RATIO:
         checks.append(Check("loss decreases", 1.0))
@@ -354,11 +400,43 @@ def _judge_xor(runs: list[list[Any]], result: dict[str, Any], ctx: JudgeContext)
                 "runs (seeds): check the gradients, the learning rate and the hidden layer's size",
             )
         )
+    if trajectory.credit < 1.0:
+        # the loss and the accuracy follow from the trajectory, whose message already names the cause
+        for c in checks:
+            if c.label in ("loss decreases", "accuracy 1.0"):
+                c.message = ""
     for p in problems[1:]:
         if checks and p not in (c.message for c in checks):
             checks[-1].message = (checks[-1].message + "\n" if checks[-1].message else "") + p
             break
     return checks
+
+
+def _trajectory_check(runs: list[list[Any]], histories: list[list[float] | None], steps: int) -> Check:
+    """Each run's losses against the engine's own run of the same seed, step by step."""
+    from ..selfcheck.hw2 import xor_loss, xor_model
+    from ..selfcheck.hw_training import describe_split, diagnose_history, first_difference, reference_history
+
+    label = "same losses as the reference run"
+    for (_, lr, seed), hist in zip(runs, histories):
+        if hist is None:
+            return Check(label, 0.0)
+        want = reference_history(xor_model(seed), xor_loss, steps, lr)
+        k = first_difference(hist, want)
+        if k is None:
+            continue
+        call = f"train_xor(steps={steps}, lr={lr}, seed={seed})"
+        if k == 0:
+            hint = (
+                "build nn.MLP(2, [4, 1], activation='tanh', seed=seed) and record the binary cross-entropy of the "
+                "four points before each update"
+            )
+        else:
+            hint, _ = diagnose_history(hist, partial(xor_model, seed), xor_loss, lr)
+            if "fix that first" not in hint:
+                hint += " If the backward tests above fail too, fix those first: this may follow from them."
+        return Check(label, 0.0, f"{call}: {describe_split(hist, want, k)}. {hint}", weight=2.0)
+    return Check(label, 1.0, weight=2.0)
 
 
 ASSIGNMENT = Assignment(

@@ -281,6 +281,11 @@ def _elementwise_mistakes(name: str, x: np.ndarray, cache: np.ndarray, dout: np.
         return [
             ("multiply the mask (x > 0) by dout", lambda: (x > 0).astype(float)),
             ("the gradient is dout where x > 0 and 0 elsewhere, not dout * x", lambda: dout * x),
+            (
+                "the mask comes from the forward input x (the cache), not from dout: dx = dout * (x > 0)",
+                lambda: dout * (dout > 0),
+            ),
+            ("the mask is inverted: the gradient flows where x > 0", lambda: dout * (x < 0)),
         ]
     if name == "tanh":
         return [
@@ -297,6 +302,8 @@ def _elementwise_mistakes(name: str, x: np.ndarray, cache: np.ndarray, dout: np.
             lambda: sigmoid_forward(cache) * (1 - sigmoid_forward(cache)) * dout,
         ),
         ("multiply by dout (chain rule)", lambda: cache * (1 - cache)),
+        ("the derivative is y * (1 - y) with y = cache: the factor y is missing", lambda: dout * (1 - cache)),
+        ("the derivative is y * (1 - y) with y = cache: the factor (1 - y) is missing", lambda: dout * cache),
     ]
 
 
@@ -384,13 +391,42 @@ def _prepare_two_layer(rng: np.random.Generator) -> Prepared:
         cases.append((args, loss, grads))
     calls = [[encode_array(a) for a in args] for args, _, _ in cases]
     return Prepared(
-        "call", {"function": "two_layer_backward", "calls": calls}, lambda r, ctx: _judge_two_layer(cases, r, ctx)
+        "backprop_course.grading.hw3_probes:probe_two_layer",
+        {"calls": calls},
+        lambda r, ctx: _judge_two_layer(cases, r, ctx),
     )
 
 
 def _judge_two_layer(cases: list[Any], result: dict[str, Any], ctx: JudgeContext) -> list[Check]:
-    checks: list[Check] = []
+    """Grade the chaining: each case by the better of the answer as written and the answer with right layers.
+
+    A bug in ``linear_backward``, ``relu_backward`` or ``softmax_cross_entropy_backward`` is charged in
+    that function's own test; here it only earns a note, not a second loss of points.
+    """
     answers = result.get("answers", [])
+    as_written = _judge_two_layer_answers(cases, answers, ctx)
+    substituted = _judge_two_layer_answers(cases, [a.get("substituted", a) for a in answers], ctx)
+    checks = []
+    blamed = False
+    for mine, fixed in zip(as_written, substituted):
+        if fixed.credit > mine.credit:
+            blamed = True
+            checks.append(Check(fixed.label, fixed.credit, ""))
+        else:
+            checks.append(mine)
+    if blamed:
+        note = (
+            "two_layer_backward gives wrong numbers with your layer functions but right ones with correct "
+            "linear_backward / relu_backward / softmax_cross_entropy_backward: the bug is in one of those (see its "
+            "test) and is not charged again here."
+        )
+        # weight 0: a note shown to the student, no effect on the score
+        checks.append(Check("note: your layer functions", 0.0, note, weight=0.0))
+    return checks
+
+
+def _judge_two_layer_answers(cases: list[Any], answers: list[Any], ctx: JudgeContext) -> list[Check]:
+    checks: list[Check] = []
     for k, (args, loss, grads) in enumerate(cases):
         X, _, W1, _, W2, _ = args
         label = f"case {k + 1} (X {X.shape}, W1 {W1.shape}, W2 {W2.shape})"

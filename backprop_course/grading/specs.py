@@ -90,11 +90,11 @@ class Assignment:
         raise KeyError(f"{self.name} has no test {name!r}; its tests: {[t.name for t in self.tests]}")
 
 
-ASSIGNMENT_NAMES = ("hw1", "hw2", "hw3")
+ASSIGNMENT_NAMES = ("hw1", "hw2", "hw3", "hw4")
 
 
 _ENGINE = "backprop_course.engine"
-#: the reference answers of hw1-hw3, for assignments that do not list their own
+#: the reference answers of each assignment, for assignments that do not list their own
 REFERENCE_ANSWERS: dict[str, tuple[str, ...]] = {
     "hw1": (
         f"{_ENGINE}.BACKWARD_RULES",
@@ -120,6 +120,13 @@ REFERENCE_ANSWERS: dict[str, tuple[str, ...]] = {
         "backprop_course.matrix_mlp.MatrixMLP.backward",
         "backprop_course.gradcheck.numerical_gradient",
         "backprop_course.gradcheck.numerical_gradient_array",
+    ),
+    # hw4 is the engine itself: the learner's Value and MLP must not be the course's
+    "hw4": (
+        f"{_ENGINE}.Value",
+        "backprop_course.nn.MLP",
+        "backprop_course.nn.Layer",
+        "backprop_course.nn.Neuron",
     ),
 }
 
@@ -152,6 +159,10 @@ def get_assignment(name: str) -> Assignment:
         from .hw3_matrix_backprop import ASSIGNMENT as hw3
 
         return _with_reference_answers(hw3)
+    if key == "hw4":
+        from .hw4_micrograd_from_scratch import ASSIGNMENT as hw4
+
+        return _with_reference_answers(hw4)
     raise ValueError(f"unknown assignment {name!r}; choose one of {', '.join(ASSIGNMENT_NAMES)}")
 
 

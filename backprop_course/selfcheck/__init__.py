@@ -35,6 +35,8 @@ One module per part; this package re-exports every public name, so
   :func:`check_train_xor`)
 - :mod:`.hw3`: hw3 matrix backprop (:func:`check_linear_backward`, :func:`check_activation_backward`,
   :func:`check_softmax_cross_entropy_backward`, :func:`check_two_layer_backward`)
+- :mod:`.hw4`: hw4 micrograd from scratch (:func:`check_value_ops`, :func:`check_value_reuse`,
+  :func:`check_value_backward`, :func:`check_mlp`, :func:`check_train_moons`)
 """
 
 from __future__ import annotations
@@ -80,8 +82,30 @@ from .hw3 import (
     evaluate_softmax_cross_entropy_backward,
     evaluate_two_layer_backward,
 )
+from .hw4 import (
+    check_mlp,
+    check_train_moons,
+    check_value_backward,
+    check_value_ops,
+    check_value_reuse,
+    evaluate_mlp,
+    evaluate_train_moons,
+    evaluate_value_backward,
+    evaluate_value_ops,
+    evaluate_value_reuse,
+)
 
 __all__ = [
+    "evaluate_value_reuse",
+    "evaluate_value_ops",
+    "evaluate_value_backward",
+    "evaluate_train_moons",
+    "evaluate_mlp",
+    "check_value_reuse",
+    "check_value_ops",
+    "check_value_backward",
+    "check_train_moons",
+    "check_mlp",
     "LOCAL_RULES",
     "NOT_ATTEMPTED",
     "TOL",

@@ -346,8 +346,15 @@ LOCAL_RULES: dict[str, LocalRuleSpec] = {
             lambda a: max(a, 0.0),
             lambda a, out, dout: (dout if a > 0 else 0.0,),
             "relu(a) = max(0, a) has slope 1 where a > 0 and 0 where a < 0: da = dout if a > 0 else 0.",
-            ((1.3, -0.7), (-0.8, 1.9), (2.2, 0.6), (-1.5, -0.4)),
+            ((1.3, -0.7), (-0.8, 1.9), (2.2, 0.6), (-1.5, -0.4), (0.0, 0.9)),
             (
+                _WrongRule(
+                    "kink",
+                    0,
+                    lambda a, out, dout: dout if a >= 0 else 0.0,
+                    "at the kink a = 0 relu has no slope; the exercise (like the engine and PyTorch) takes 0 there: "
+                    "use a > 0, not a >= 0.",
+                ),
                 _WrongRule(
                     "forgot_mask",
                     0,

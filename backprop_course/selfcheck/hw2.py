@@ -8,11 +8,15 @@ the engine's own backward pass.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
+from .. import data, losses
 from ..engine import BACKWARD_RULES, Value
+from ..nn import MLP
 from .feedback import TOL, Feedback, _call, _close, _fmt, _number_problem, _rel
+from .hw_training import describe_split, diagnose_history, first_difference, reference_history
 
 
 def _labelled(data: float, label: str) -> Value:
@@ -74,7 +78,7 @@ def _graph_leaf() -> tuple[Value, list[Value]]:
     return x, [x]
 
 
-#: depth of the deep chain: past Python's default recursion limit (1000) and IPython's (3000)
+#: depth of the deep chain: far past Python's recursion limit (1000 by default, also in Jupyter here)
 DEEP_CHAIN = 5000
 
 
@@ -131,8 +135,8 @@ def _order_problem(order: object, root: Value, nodes: list[Value]) -> tuple[str,
                 rpos = {id(n): i for i, n in enumerate(reverse)}
                 if all(rpos[id(c)] < rpos[id(n)] for n in reverse for c in n.children):
                     hint = (
-                        "your list is in reverse: children must come first. Append a node after all its "
-                        "children are done (post-order), or reverse the list before returning it."
+                        "your list is in reverse: children must come first. Append a node only after all its "
+                        "children are done (post-order, the `children_done` step of the stack)."
                     )
                     mistake = "reversed"
                 else:
@@ -189,6 +193,34 @@ def _forward_order_grads(build: Callable[[], tuple[Value, list[Value]]]) -> list
     root.grad = 1.0
     for node in _reference_order(root):
         BACKWARD_RULES[node.op](node)
+    return [n.grad for n in nodes]
+
+
+def _preorder(root: Value, flip: bool) -> list[Value]:
+    """Parent-first depth-first order (each node listed when first reached): a common wrong order.
+
+    ``flip`` pushes the children in reverse, the other way a stack-based walk may visit them.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in visited:
+            continue
+        visited.add(node)
+        order.append(node)
+        stack.extend(reversed(node.children) if flip else node.children)
+    return order
+
+
+def _preorder_grads(build: Callable[[], tuple[Value, list[Value]]], flip: bool) -> list[float]:
+    """The gradients a backward pass gets when it runs the rules in parent-first pre-order."""
+    root, nodes = build()
+    root.grad = 1.0
+    for node in _preorder(root, flip):
+        if node.children:
+            BACKWARD_RULES[node.op](node)
     return [n.grad for n in nodes]
 
 
@@ -249,12 +281,19 @@ def evaluate_backward(fn: Callable[[Value], object]) -> Feedback:
                 "the topological order backwards (reversed(order))."
             )
             mistake = "order"
+        elif any(_close(np.array(got), np.array(_preorder_grads(build, flip)), TOL) for flip in (False, True)):
+            hint = (
+                "the rules ran in the order of a parent-first walk (a node listed when first reached): a node "
+                "used by two others then runs its rule before the second has added to its grad. Build the order "
+                "children-first (append a node after all its children) and walk it backwards."
+            )
+            mistake = "preorder"
         elif _close(np.array(got), 2 * np.array(want), TOL):
             hint, mistake = "every gradient is doubled: is some rule run twice per node?", "doubled"
         else:
             hint = (
-                "each interior node's rule must run exactly once, after every node that uses it: "
-                "does your order list a node twice, or skip one?"
+                "each interior node's rule must run exactly once, after every node that uses it: run the rules "
+                "over the reversed topological order, and check that topological_sort passes its self-check."
             )
             mistake = None
         return Feedback(name, False, message, details, hint, mistake)
@@ -296,28 +335,103 @@ def check_backward(fn: Callable[[Value], object]) -> None:
     print(evaluate_backward(fn))
 
 
-def evaluate_train_xor(losses: object, steps: int) -> Feedback:
-    """Check the loss history of ``train_xor(steps, ...)``: one finite float per step, going down to near 0."""
+#: what the notebook's train_xor is called with
+XOR_STEPS, XOR_LR = 300, 0.5
+
+_BLEW_UP = (
+    "the numbers grew without bound (OverflowError): a wrong rule, or a learning rate far too large; "
+    "run the rules' self-checks above, then try lr=0.5"
+)
+
+
+def _learner_line(err: BaseException) -> str:
+    """``line N: code`` of the innermost frame of the learner's code (not the library's) in a traceback."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "backprop_course" not in f.filename]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"in {f.name}, line {f.lineno}: {(f.line or '').strip()}"
+
+
+def xor_model(seed: int) -> MLP:
+    """The model train_xor builds: a 2-4-1 tanh MLP."""
+    return MLP(2, [4, 1], activation="tanh", seed=seed)
+
+
+def xor_loss(model: MLP) -> Value:
+    """The mean binary cross-entropy of ``model`` on the four XOR points."""
+    X, y = data.xor()
+    return losses.binary_cross_entropy([model(x) for x in X], y)  # type: ignore[misc]  # one output: a Value
+
+
+def _earlier_failure(train: object) -> str:
+    """Which of the learner's earlier exercises (found next to ``train_xor``) fails its check, or ``""``."""
+    from .hw1 import LOCAL_RULES, evaluate_local_rule
+
+    scope = getattr(train, "__globals__", None)
+    if not isinstance(scope, dict):
+        return ""
+    checks: list[tuple[str, Callable[[], Feedback]]] = []
+    if callable(scope.get("topological_sort")):
+        checks.append(("your topological_sort", partial(evaluate_topological_sort, scope["topological_sort"])))
+    if callable(scope.get("backward")):
+        checks.append(("your backward", partial(evaluate_backward, scope["backward"])))
+    for rule in ("add_backward", "mul_backward", "exp_backward", "log_backward", "tanh_backward"):
+        if callable(scope.get(rule)) and rule in LOCAL_RULES:
+            checks.append((f"your {rule}", partial(evaluate_local_rule, scope[rule], rule)))
+    for name, check in checks:
+        try:
+            if not check().passed:
+                return name
+        except Exception:
+            return name
+    return ""
+
+
+def evaluate_train_xor(losses_or_train: object, steps: int = XOR_STEPS, lr: float = XOR_LR, seed: int = 0) -> Feedback:
+    """Check ``train_xor``'s loss history step by step against the engine's own run from the same seed.
+
+    Args:
+        losses_or_train: the list ``train_xor(steps, lr, seed)`` returned, or ``train_xor`` itself
+            (then the check calls it, and explains an overflow in one line).
+        steps, lr, seed: the arguments of that call.
+
+    A history that leaves the reference is compared with runs making each classic mistake (no
+    ``zero_grad``, only the last layer updated, a wrong sign or learning rate...), see
+    :mod:`.hw_training`.
+    """
     name = "train_xor"
-    if losses is None:
+    losses_ = losses_or_train
+    if callable(losses_or_train):
+        try:
+            losses_ = _call(
+                losses_or_train, name, f"train_xor({steps}, {lr}, {seed})", steps, lr, seed, handled=(OverflowError,)
+            )
+        except OverflowError as err:
+            return Feedback(
+                name, False, _BLEW_UP + ".", (_learner_line(err),) if _learner_line(err) else (), None, "overflow"
+            )
+    if losses_ is None:
         return Feedback(name, False, "returned None.", hint="return the list of losses, one per step.", mistake="none")
-    if not isinstance(losses, list):
+    if not isinstance(losses_, list):
         return Feedback(
             name,
             False,
-            f"returned a {type(losses).__name__}, expected a list of floats.",
+            f"returned a {type(losses_).__name__}, expected a list of floats.",
             hint="append loss.data (a float) to a list at every step and return the list.",
             mistake="not_a_list",
         )
-    if len(losses) != steps:
+    if len(losses_) != steps:
         return Feedback(
             name,
             False,
-            f"returned {len(losses)} losses for {steps} steps.",
+            f"returned {len(losses_)} losses for {steps} steps.",
             hint="append one loss per step.",
             mistake="length",
         )
-    for i, v in enumerate(losses):
+    for i, v in enumerate(losses_):
         if isinstance(v, Value):
             return Feedback(
                 name, False, f"loss {i} is a Value.", hint="append loss.data, the float.", mistake="not_a_number"
@@ -325,38 +439,38 @@ def evaluate_train_xor(losses: object, steps: int) -> Feedback:
         problem = _number_problem(v, f"loss {i}")
         if problem:
             return Feedback(name, False, problem[0], hint=problem[1] + " (a smaller lr?)", mistake="not_a_number")
-    first, last = float(losses[0]), float(losses[-1])
-    details = (f"loss at step 0: {first:.4f}, at step {steps - 1}: {last:.4f}",)
-    if last > first:
+    got = [float(v) for v in losses_]
+    want = reference_history(xor_model(seed), xor_loss, steps, lr)
+    k = first_difference(got, want)
+    if k is None:
+        return Feedback(
+            name,
+            True,
+            f"the same {steps} losses as the engine's own training from seed {seed} ({got[0]:.4f} -> {got[-1]:.4f}).",
+        )
+    details = (describe_split(got, want, k),)
+    if k == 0:
         return Feedback(
             name,
             False,
-            "the loss went up.",
+            "the very first loss differs from the engine's.",
             details,
-            "step against the gradient: p.data -= lr * p.grad (and a smaller lr if it jumps around).",
-            "ascent",
+            "build nn.MLP(2, [4, 1], activation='tanh', seed=seed) and record the binary cross-entropy of all four "
+            "points before updating.",
+            "first_loss",
         )
-    if last == first:
-        return Feedback(
-            name,
-            False,
-            "the loss did not change.",
-            details,
-            "are the gradients zero (backward not called, or zero_grad after backward) or is the update missing?",
-            "flat",
+    mistake: str | None
+    earlier = _earlier_failure(losses_or_train)
+    if earlier:  # the root cause first: a wrong backward or rule can mimic a wrong loop
+        hint, mistake = (
+            f"{earlier} fails its self-check above: fix that first; this failure may follow from it.",
+            "earlier",
         )
-    if last > 0.1:
-        return Feedback(
-            name,
-            False,
-            "the loss went down, but not below 0.1.",
-            details,
-            "did you call zero_grad before each backward? Otherwise old gradients pile up. Try more steps.",
-            "slow",
-        )
-    return Feedback(name, True, f"the loss fell from {first:.4f} to {last:.4f} in {steps} steps.")
+    else:
+        hint, mistake = diagnose_history(got, lambda: xor_model(seed), xor_loss, lr)
+    return Feedback(name, False, f"your training leaves the engine's trajectory at step {k}.", details, hint, mistake)
 
 
-def check_train_xor(losses: object, steps: int) -> None:
+def check_train_xor(losses_or_train: object, steps: int = XOR_STEPS, lr: float = XOR_LR, seed: int = 0) -> None:
     """Print :func:`evaluate_train_xor`'s feedback."""
-    print(evaluate_train_xor(losses, steps))
+    print(evaluate_train_xor(losses_or_train, steps, lr, seed))

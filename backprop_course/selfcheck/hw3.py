@@ -142,6 +142,10 @@ def evaluate_activation_backward(activation: str, fn: Callable[..., object], see
             (dout * (x < 0), "the mask is inverted: the gradient flows where x > 0."),
             ((x > 0).astype(np.float64), "you returned the mask itself: multiply it by dout (the chain rule)."),
             (dout * np.maximum(x, 0), "multiply dout by the 0/1 mask (x > 0), not by relu(x)."),
+            (
+                dout * (dout > 0),
+                "the mask comes from the cached forward input x, not from dout: dx = dout * (x > 0).",
+            ),
         ]
     elif activation == "tanh":
         y = np.tanh(x)
@@ -169,6 +173,7 @@ def evaluate_activation_backward(activation: str, fn: Callable[..., object], see
             ),
             (y * (1 - y), "you returned the local derivative: multiply it by dout (the chain rule)."),
             (dout * y, "the derivative is y(1 - y): the factor (1 - y) is missing."),
+            (dout * (1 - y), "the derivative is y(1 - y): the factor y is missing."),
         ]
     before = [("the cache", cache.copy()), ("dout", dout.copy())]
     where = f"cache = {cache_name}, shape {cache.shape}; dout of the same shape"
@@ -312,7 +317,60 @@ def evaluate_two_layer_backward(fn: Callable[..., object], seed: int = 0) -> Fee
                 (grad_mask[k], "the relu mask comes from the forward pre-activation (z1 > 0), not from the gradient."),
             ]
         outputs.append((f"grads['{k}']", grads[k], ref[k], mistakes))
-    return _array_feedback(exercise, outputs, f"the loss ({ref_loss:.6f}) and all four gradients are right.", where)
+    fb = _array_feedback(exercise, outputs, f"the loss ({ref_loss:.6f}) and all four gradients are right.", where)
+    if not fb.passed:  # a bug in a layer function is the root cause: say so before any other hint
+        culprit = _layer_culprit(fn, (X, y, W1, b1, W2, b2), ref)
+        if culprit:
+            return Feedback(
+                exercise,
+                False,
+                fb.message,
+                fb.details,
+                f"with correct layer functions your two_layer_backward gives the right gradients: the bug is in "
+                f"your {culprit} (run its self-check above), not in the chaining.",
+                "layer_function",
+            )
+    return fb
+
+
+def _layer_culprit(fn: Callable[..., object], args: tuple[np.ndarray, ...], ref: Mapping[str, np.ndarray]) -> str:
+    """Which of the learner's layer functions makes ``fn`` wrong: rerun it with right ones in its globals."""
+    from .. import layers
+
+    names = ("linear_backward", "relu_backward", "softmax_cross_entropy_backward")
+    scope = getattr(fn, "__globals__", None)
+    if not isinstance(scope, dict) or not all(n in scope for n in names):
+        return ""
+    saved = {n: scope[n] for n in names}
+    try:
+        scope.update({n: getattr(layers, n) for n in names})
+        try:
+            got = fn(*args)
+        except Exception:
+            return ""
+    finally:
+        scope.update(saved)
+    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], Mapping)):
+        return ""
+    grads = got[1]
+    if not all(
+        k in grads and np.shape(grads[k]) == np.shape(v) and np.allclose(grads[k], v, rtol=1e-7, atol=1e-12)
+        for k, v in ref.items()
+    ):
+        return ""
+    wrong = [n for n in names if saved[n] is not getattr(layers, n) and _layer_wrong(n, saved[n])]
+    return " / ".join(wrong) or "layer functions"
+
+
+def _layer_wrong(name: str, fn: Callable[..., object]) -> bool:
+    try:
+        if name == "linear_backward":
+            return not evaluate_linear_backward(fn).passed
+        if name == "relu_backward":
+            return not evaluate_activation_backward("relu", fn).passed
+        return not evaluate_softmax_cross_entropy_backward(fn).passed
+    except Exception:
+        return True
 
 
 def check_two_layer_backward(fn: Callable[..., object], seed: int = 0) -> None:

@@ -32,7 +32,7 @@ def backward(root):
 def train_xor(steps, lr, seed):
     X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     y = [0, 1, 1, 0]
-    model = MLP(2, [8, 1], activation="tanh", seed=seed)
+    model = MLP(2, [4, 1], activation="tanh", seed=seed)
     history = []
     for _ in range(steps):
         loss = losses.binary_cross_entropy([model(x) for x in X], y)
