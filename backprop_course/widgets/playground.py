@@ -297,7 +297,17 @@ class PlaygroundView:
         self.status = fig.text(0.01, 0.97, "", fontsize=9, ha="left", va="top")
         self.built_for = (pg.layers, pg.units, pg.activation, id(pg.X))
         if self.live:
-            moving = [self.mosaic_image, self.surface, *scatters, self.surface_title, self.loss_line, self.status]
+            # the frame of the surface goes on top of it again, as in a full draw
+            spines = list(ax_s.spines.values())
+            moving = [
+                self.mosaic_image,
+                self.surface,
+                *scatters,
+                *spines,
+                self.surface_title,
+                self.loss_line,
+                self.status,
+            ]
             self.frames = Frames(fig, moving)
 
     def _unit_colours(self, H: np.ndarray) -> np.ndarray:
