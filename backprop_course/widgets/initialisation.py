@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .. import data
 from ..nn import INITS, init_weights
-from ..plots import CLASS_COLORS, plot_decision_boundary
-from .common import _NUMPY_ACTIVATIONS, _count, _positive, figure_explorer
-from .xor import bce_and_accuracy, train_xor
+from ..plots import CLASS_COLORS
+from .common import _NUMPY_ACTIVATIONS, _count, _positive
+from .live import FigureView, view_explorer
+from .precompute import XorGrid, train_xor_grid
+from .xor import train_xor
 
 
 def count_distinct_units(weights: np.ndarray, tol: float = 1e-12) -> int:
@@ -70,39 +74,156 @@ def plot_hidden_weights(trajectory: np.ndarray, axes: Sequence[Axes] | None = No
     return fig
 
 
+class SymmetryView(FigureView):
+    """The picture of :func:`symmetry_figure` from a run's hidden-weight trajectory and final weights."""
+
+    figsize = (16.0, 3.6)
+    resolution = 100
+
+    def build(self) -> None:
+        self.axes = axes = self.figure.subplots(1, 4)
+        X, y = data.xor()
+        pad = 0.5
+        lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], self.resolution), np.linspace(lo[1], hi[1], self.resolution))
+        self.grid = np.column_stack([gx.ravel(), gy.ravel()])
+        for ax, name in zip(axes[:3], ("$w_1$ (from $x_1$)", "$w_2$ (from $x_2$)", "$b$ (bias)")):
+            ax.set_title(name)
+            ax.set_xlabel("step")
+            ax.grid(alpha=0.3)
+        self.lines: list[list[Any]] = [[], [], []]
+        self.regions = axes[3].imshow(
+            np.zeros((2, 2)),
+            origin="lower",
+            extent=(lo[0], hi[0], lo[1], hi[1]),
+            cmap=ListedColormap(CLASS_COLORS[:2]),
+            vmin=0,
+            vmax=1,
+            alpha=0.25,
+            aspect="auto",
+            interpolation="nearest",
+        )
+        for label in (0, 1):
+            mask = y == label
+            axes[3].scatter(
+                X[mask, 0],
+                X[mask, 1],
+                s=22,
+                color=CLASS_COLORS[label],
+                edgecolor="k",
+                linewidth=0.4,
+                label=f"class {label}",
+            )
+        axes[3].set_xlabel("$x_1$")
+        axes[3].set_ylabel("$x_2$")
+        axes[3].legend(loc="best", fontsize=8)
+        self.suptitle = self.figure.suptitle("")
+        self.X, self.y = X, y
+
+    def _units(self, n_units: int) -> None:
+        for k, ax in enumerate(self.axes[:3]):
+            for line in self.lines[k]:
+                line.remove()
+            self.lines[k] = [
+                ax.plot(
+                    [],
+                    [],
+                    color=CLASS_COLORS[j % len(CLASS_COLORS)],
+                    lw=1.2 + 2.5 * (n_units - 1 - j) / max(n_units - 1, 1),
+                    label=f"unit {j + 1}",
+                )[0]
+                for j in range(n_units)
+            ]
+        self.axes[0].legend(fontsize=7)
+
+    def draw(
+        self,
+        trajectory: np.ndarray,
+        weights: list[tuple[np.ndarray, np.ndarray]],
+        title: str,
+        xlim: tuple[float, float] | None = None,
+    ) -> None:
+        """``trajectory``: ``(steps + 1, hidden, 3)``; ``weights``: the final ``[(W, b), (V, c)]``."""
+        T = np.asarray(trajectory)
+        if len(self.lines[0]) != T.shape[1]:
+            self._units(T.shape[1])
+        steps = np.arange(T.shape[0])
+        for k, ax in enumerate(self.axes[:3]):
+            for j, line in enumerate(self.lines[k]):
+                line.set_data(steps, T[:, j, k])
+            lo, hi = float(T[:, :, k].min()), float(T[:, :, k].max())
+            margin = 0.05 * (hi - lo) + 1e-3
+            ax.set_ylim(lo - margin, hi + margin)
+            ax.set_xlim(xlim if xlim is not None else (-0.05 * max(T.shape[0] - 1, 1), 1.05 * max(T.shape[0] - 1, 1)))
+        (W, b), (V, c) = weights
+        scores = np.tanh(self.grid @ W.T + b) @ V[0] + c[0]
+        self.regions.set_data((scores > 0).reshape(self.resolution, self.resolution).astype(float))
+        z = np.tanh(self.X @ W.T + b) @ V[0] + c[0]
+        loss = float(np.mean(np.logaddexp(0.0, z) - self.y * z))
+        acc = float(np.mean((z > 0) == (self.y == 1)))
+        self.axes[3].set_title(f"loss {loss:.3f}, accuracy {acc:.2f}")
+        self.suptitle.set_text(title)
+
+
+def _symmetry_title(init: str, scale: float, hidden: int, distinct: int, steps: int) -> str:
+    return f"init={init!r}, scale={scale:g}, {hidden} hidden units: {distinct} distinct after {steps} steps"
+
+
 def symmetry_figure(
     init: str = "constant", scale: float = 0.5, hidden: int = 4, seed: int = 0, steps: int = 300, lr: float = 0.5
 ) -> Figure:
     """Train :func:`train_xor` with the given initialisation; draw the hidden units' weights and the result."""
     model, _, trajectory = train_xor(hidden, init=init, scale=scale, seed=seed, steps=steps, lr=lr)
-    fig, axes = plt.subplots(1, 4, figsize=(16.0, 3.6))
-    plot_hidden_weights(trajectory, axes=axes[:3])
-    X, y = data.xor()
-    loss, acc = bce_and_accuracy(model, X, y)
-    plot_decision_boundary(model, X, y, ax=axes[3], resolution=100, title=f"loss {loss:.3f}, accuracy {acc:.2f}")
-    fig.suptitle(
-        f"init={init!r}, scale={scale:g}, {hidden} hidden units: "
-        f"{count_distinct_units(trajectory[-1])} distinct after {steps} steps"
-    )
-    fig.tight_layout()
-    return fig
+    title = _symmetry_title(init, scale, hidden, count_distinct_units(trajectory[-1]), steps)
+    return SymmetryView(pyplot=True).update(trajectory=trajectory, weights=model.weights(), title=title)
 
 
 def init_explorer() -> object:
-    """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`."""
+    """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`.
+
+    Each (init, scale, hidden) trains every seed at once for 1000 steps, every step kept
+    (:func:`~backprop_course.widgets.precompute.train_xor_grid`), so the seed and steps sliders
+    only look the run up.
+    """
     import ipywidgets as widgets
 
-    return figure_explorer(
-        symmetry_figure,
-        init=widgets.Dropdown(
-            options=["constant", "uniform", "xavier", "normal"], value="constant", description="init"
-        ),
-        scale=widgets.FloatLogSlider(
-            value=0.5, base=10, min=-2, max=1, step=0.1, description="scale", continuous_update=False
-        ),
-        hidden=widgets.IntSlider(value=4, min=1, max=6, description="hidden units", continuous_update=False),
-        seed=widgets.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False),
-        steps=widgets.IntSlider(value=300, min=0, max=1000, step=50, description="steps", continuous_update=False),
+    view = SymmetryView()
+    seeds, max_steps, lr = 21, 1000, 0.5
+    grids: dict[tuple[str, float, int], XorGrid] = {}
+
+    def update(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
+        key = (init, round(float(scale), 10), int(hidden))
+        if key not in grids:
+            grids[key] = train_xor_grid(
+                [hidden] * seeds,
+                list(range(seeds)),
+                [lr] * seeds,
+                [0.0] * seeds,
+                steps=max_steps,
+                loss="bce",
+                every=1,
+                init=init,
+                scale=scale,
+            )
+        grid = grids[key]
+        T = np.concatenate([grid.W1[: steps + 1, seed, :hidden], grid.b1[: steps + 1, seed, :hidden, None]], axis=2)
+        title = _symmetry_title(init, scale, hidden, count_distinct_units(T[-1]), steps)
+        view.update(trajectory=T, weights=grid.weights(seed, steps), title=title)
+
+    return view_explorer(
+        view,
+        {
+            "init": widgets.Dropdown(
+                options=["constant", "uniform", "xavier", "normal"], value="constant", description="init"
+            ),
+            "scale": widgets.FloatLogSlider(
+                value=0.5, base=10, min=-2, max=1, step=0.1, description="scale", continuous_update=False
+            ),
+            "hidden": widgets.IntSlider(value=4, min=1, max=6, description="hidden units", continuous_update=False),
+            "seed": widgets.IntSlider(value=0, min=0, max=seeds - 1, description="seed"),
+            "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
+        },
+        update,
     )
 
 
@@ -190,50 +311,75 @@ def activation_statistics(
     )
 
 
+class ActivationStatisticsView(FigureView):
+    """The picture of :func:`plot_activation_statistics`, redrawn in place (a fixed depth)."""
+
+    figsize = (12.0, 3.8)
+
+    def __init__(self, depth: int = 6, *, pyplot: bool = False) -> None:
+        self.depth = _count(depth, "depth", minimum=1)
+        super().__init__(pyplot=pyplot)
+
+    def build(self) -> None:
+        self.ax_h, self.ax_g = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+        cmap = plt.get_cmap("viridis")
+        self.hists = [
+            self.ax_h.plot([], [], lw=1.5, color=cmap(l / max(self.depth - 1, 1)), label=f"layer {l + 1}")[0]
+            for l in range(self.depth)
+        ]
+        self.ax_h.set_ylabel("density")
+        self.legend = self.ax_h.legend(fontsize=7)
+        layers = np.arange(1, self.depth + 1)
+        (self.grads,) = self.ax_g.semilogy(layers, np.ones(self.depth), "o-", color=CLASS_COLORS[0])
+        self.ax_g.set_xticks(layers)
+        self.ax_g.set_xlabel("hidden layer (the backward pass goes right to left)")
+        self.ax_g.set_ylabel("RMS of dL/dh")
+        self.ax_g.set_title("gradient reaching each layer")
+        self.ax_g.grid(alpha=0.3, which="both")
+
+    def draw(
+        self, init: str = "xavier", scale: float = 1.0, activation: str = "tanh", depth: int = 6, width: int = 64
+    ) -> None:
+        if depth != self.depth:
+            raise ValueError(f"this view draws {self.depth} layers, got depth={depth}")
+        stats = activation_statistics(init, scale, activation, depth, width)
+        acts = stats.activations
+        bounds = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+        lo, hi = bounds.get(activation, (0.0, max(float(max(h.max() for h in acts)), 1e-6)))
+        bins = np.linspace(lo, hi, 61)
+        sat_name = "dead" if activation == "relu" else "saturated"
+        top = 0.0
+        for l, (h, line, text) in enumerate(zip(acts, self.hists, self.legend.get_texts())):
+            density, _ = np.histogram(h.ravel(), bins=bins, density=True)
+            line.set_data(np.repeat(bins, 2)[1:-1], np.repeat(density, 2))  # a step outline, as hist(histtype="step")
+            top = max(top, float(density.max()))
+            text.set_text(f"layer {l + 1}: std {stats.std[l]:.3f}, {sat_name} {stats.saturated[l]:.0%}")
+        self.ax_h.set_xlim(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo))
+        self.ax_h.set_ylim(0.0, 1.05 * top)
+        self.ax_h.set_xlabel(f"{activation} output")
+        self.ax_h.set_title(f"hidden-layer outputs at init ({init}, scale {scale:g})")
+        g = np.maximum(stats.grad_activations, 1e-300)
+        self.grads.set_ydata(g)
+        self.ax_g.set_ylim(float(g.min()) / 2, float(g.max()) * 2)
+
+
 def plot_activation_statistics(
     init: str = "xavier", scale: float = 1.0, activation: str = "tanh", depth: int = 6, width: int = 64
 ) -> Figure:
     """At initialisation: histograms of each hidden layer's outputs, and the gradient reaching each layer."""
-    stats = activation_statistics(init, scale, activation, depth, width)
-    acts = stats.activations
-    fig, (ax_h, ax_g) = plt.subplots(1, 2, figsize=(12.0, 3.8), gridspec_kw={"width_ratios": [1.6, 1]})
-    cmap = plt.get_cmap("viridis")
-    bounds = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
-    lo, hi = bounds.get(activation, (0.0, max(float(max(h.max() for h in acts)), 1e-6)))
-    bins = np.linspace(lo, hi, 61)
-    sat_name = "dead" if activation == "relu" else "saturated"
-    for l, h in enumerate(acts):
-        ax_h.hist(
-            h.ravel(),
-            bins=bins,
-            histtype="step",
-            density=True,
-            lw=1.5,
-            color=cmap(l / max(len(acts) - 1, 1)),
-            label=f"layer {l + 1}: std {stats.std[l]:.3f}, {sat_name} {stats.saturated[l]:.0%}",
-        )
-    ax_h.set_xlabel(f"{activation} output")
-    ax_h.set_ylabel("density")
-    ax_h.set_title(f"hidden-layer outputs at init ({init}, scale {scale:g})")
-    ax_h.legend(fontsize=7)
-    layers = np.arange(1, depth + 1)
-    ax_g.semilogy(layers, np.maximum(stats.grad_activations, 1e-300), "o-", color=CLASS_COLORS[0])
-    ax_g.set_xticks(layers)
-    ax_g.set_xlabel("hidden layer (the backward pass goes right to left)")
-    ax_g.set_ylabel("RMS of dL/dh")
-    ax_g.set_title("gradient reaching each layer")
-    ax_g.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    return fig
+    view = ActivationStatisticsView(depth, pyplot=True)
+    return view.update(init=init, scale=scale, activation=activation, depth=depth, width=width)
 
 
 def init_scale_explorer() -> object:
-    """Initialisation, scale and activation controls drawing :func:`plot_activation_statistics`."""
+    """Initialisation, scale and activation controls drawing :func:`plot_activation_statistics`, live while dragging."""
     import ipywidgets as widgets
 
-    return figure_explorer(
-        plot_activation_statistics,
-        init=widgets.Dropdown(options=["xavier", "he", "uniform", "normal"], value="xavier", description="init"),
-        scale=widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.1, description="scale"),
-        activation=widgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh", description="activation"),
+    return view_explorer(
+        ActivationStatisticsView(),
+        {
+            "init": widgets.Dropdown(options=["xavier", "he", "uniform", "normal"], value="xavier", description="init"),
+            "scale": widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.1, description="scale"),
+            "activation": widgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh", description="activation"),
+        },
     )

@@ -6,8 +6,8 @@ import numbers
 
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.ticker import NullFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from .. import data, matrix_mlp
 from ..optim import History

@@ -71,6 +71,7 @@ def train_xor_grid(
     every: int = 0,
     activation: str = "tanh",
     init: str = "uniform",
+    scale: float = 1.0,
 ) -> XorGrid:
     """Train one ``2-hidden[r]-1`` network per run ``r`` on the four XOR points, all at once.
 
@@ -81,7 +82,7 @@ def train_xor_grid(
             (raw score, binary cross-entropy from the logit, as notebook 05).
         every: keep the weights every ``every`` steps (0: only before and after training).
         activation: ``"tanh"`` or ``"sigmoid"`` hidden units.
-        init: the initialisation of :class:`~backprop_course.matrix_mlp.MatrixMLP`.
+        init, scale: the initialisation of :class:`~backprop_course.matrix_mlp.MatrixMLP`.
     """
     if loss not in ("mse", "bce"):
         raise ValueError(f"loss must be 'mse' or 'bce', got {loss!r}")
@@ -100,7 +101,7 @@ def train_xor_grid(
     mask = np.zeros((R, H))
     output = "sigmoid" if loss == "mse" else "linear"
     for r, (h, s) in enumerate(zip(hidden, seeds)):
-        (w1, c1), (w2, c2) = MatrixMLP(2, [int(h), 1], activation, output, init, seed=int(s)).params
+        (w1, c1), (w2, c2) = MatrixMLP(2, [int(h), 1], activation, output, init, scale, seed=int(s)).params
         W1[r, :h], b1[r, :h], W2[r, :, :h], b2[r] = w1, c1, w2, c2
         mask[r, :h] = 1.0
     lr = np.asarray(lrs, dtype=np.float64)
