@@ -243,7 +243,7 @@ def test_stepper_next_until_done_shows_the_grads_of_backward():
     L, n = lecture_graph()
     stepper = widgets.backward_stepper(L)
     first = stepper.image.value
-    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert bytes(first[:8]) == b"\x89PNG\r\n\x1a\n"
     for _ in range(5):  # more clicks than rules: it stops at the end
         stepper.next_button.click()
     assert stepper.controls["state"].value == 3

@@ -162,7 +162,10 @@ class NudgeView(FigureView):
             f"forward secant, slope {est['forward']:.4g}",
             f"central secant, slope {est['central']:.4g}",
         )
-        for text, label in zip(self.legend.get_texts(), labels):
+        for line, text, label in zip(
+            (self.curve, self.tangent, self.forward, self.central), self.legend.get_texts(), labels
+        ):
+            line.set_label(label)
             text.set_text(label)
         pad = 0.1 * (ys.max() - ys.min() + 1e-12)
         self.ax.set_ylim(ys.min() - pad, ys.max() + pad)

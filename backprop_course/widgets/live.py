@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 #: PNG compression for live frames: zlib level 1 encodes several times faster than the
 #: default level 6; the frames are about 30% larger, which the browser does not notice.
@@ -164,6 +165,11 @@ class Frames:
         for artist in self.moving:
             if artist.get_visible():
                 fig.draw_artist(artist)
+        # an image fills its axes and covers the frame a whole draw puts on top of it: redraw the frame
+        for ax in {id(a.axes): a.axes for a in self.moving if isinstance(a, AxesImage) and a.axes}.values():
+            for spine in ax.spines.values():
+                if spine.get_visible():
+                    fig.draw_artist(spine)
         return encode_png(np.asarray(canvas.buffer_rgba())[..., :3])
 
 
@@ -243,4 +249,6 @@ def view_explorer(view: FigureView, controls: Mapping[str, Any], update: Callabl
     """:func:`image_explorer` for a :class:`FigureView`: each change calls ``view.update(**values)``
     (or ``update(**values)``) and renders the view, by blitting where it can."""
     view.blit()
-    return image_explorer(view.figure, update or view.update, controls, render=view.render)
+    box = image_explorer(view.figure, update or view.update, controls, render=view.render)
+    box.view = view
+    return box
