@@ -181,34 +181,35 @@ def symmetry_figure(
 def init_explorer() -> object:
     """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`.
 
-    Each (init, scale, hidden) trains every seed at once for 1000 steps, every step kept
+    Each (init, scale) trains every width and seed at once for 1000 steps, every step kept
     (:func:`~backprop_course.widgets.precompute.train_xor_grid`), so the seed and steps sliders
-    only look the run up.
+    and the width only look the run up.
     """
     import ipywidgets as widgets
 
     view = SymmetryView()
-    seeds, max_steps, lr = 21, 1000, 0.5
-    grids: dict[tuple[str, float, int], XorGrid] = {}
+    seeds, widths, max_steps, lr = 21, 6, 1000, 0.5
+    grids: dict[tuple[str, float], XorGrid] = {}
 
     def update(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
-        key = (init, round(float(scale), 10), int(hidden))
-        if key not in grids:
+        key = (init, round(float(scale), 10))
+        if key not in grids:  # every width and seed at once: one run per (width, seed)
+            runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
             grids[key] = train_xor_grid(
-                [hidden] * seeds,
-                list(range(seeds)),
-                [lr] * seeds,
-                [0.0] * seeds,
+                [h for h, _ in runs],
+                [s for _, s in runs],
+                [lr] * len(runs),
+                [0.0] * len(runs),
                 steps=max_steps,
                 loss="bce",
                 every=1,
                 init=init,
                 scale=scale,
             )
-        grid = grids[key]
-        T = np.concatenate([grid.W1[: steps + 1, seed, :hidden], grid.b1[: steps + 1, seed, :hidden, None]], axis=2)
+        grid, run = grids[key], (hidden - 1) * seeds + seed
+        T = np.concatenate([grid.W1[: steps + 1, run, :hidden], grid.b1[: steps + 1, run, :hidden, None]], axis=2)
         title = _symmetry_title(init, scale, hidden, count_distinct_units(T[-1]), steps)
-        view.update(trajectory=T, weights=grid.weights(seed, steps), title=title)
+        view.update(trajectory=T, weights=grid.weights(run, steps), title=title)
 
     return view_explorer(
         view,
@@ -219,7 +220,7 @@ def init_explorer() -> object:
             "scale": widgets.FloatLogSlider(
                 value=0.5, base=10, min=-2, max=1, step=0.1, description="scale", continuous_update=False
             ),
-            "hidden": widgets.IntSlider(value=4, min=1, max=6, description="hidden units", continuous_update=False),
+            "hidden": widgets.IntSlider(value=4, min=1, max=widths, description="hidden units"),
             "seed": widgets.IntSlider(value=0, min=0, max=seeds - 1, description="seed"),
             "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
         },

@@ -30,7 +30,6 @@ class XorGrid:
 
     Attributes:
         loss: ``(steps, R)``: each run's loss before each update.
-        accuracy: ``(steps, R)``, likewise.
         snapshots: the step numbers at which the weights were kept (0 and every ``every`` steps).
         W1, b1, W2, b2: the kept weights, ``(len(snapshots), R, ...)``: ``W1[k, r, :hidden[r]]``
             is run ``r``'s first layer after ``snapshots[k]`` updates.
@@ -38,7 +37,6 @@ class XorGrid:
     """
 
     loss: np.ndarray
-    accuracy: np.ndarray
     snapshots: list[int]
     W1: np.ndarray
     b1: np.ndarray
@@ -119,11 +117,14 @@ def train_xor_grid(
     mus = [mu.reshape((R,) + (1,) * (p.ndim - 1)) for p in params]
     lrs_ = [lr.reshape((R,) + (1,) * (p.ndim - 1)) for p in params]
     losses = np.empty((steps, R))
-    accs = np.empty((steps, R))
     n = X.shape[0]
     if 0 in keep:
         snapshot()
     x1, x2 = X[:, 0][None, :, None], X[:, 1][None, :, None]  # (1, 4, 1): two inputs, so no matmul needed
+    # A padded tanh unit has tanh(0) = 0 as output and 0 weights out, so all its gradients are
+    # exactly 0 already; a sigmoid unit outputs 1/2 and needs its gradients masked.
+    masked = activation != "tanh"
+    plain = not np.any(mu)  # plain gradient descent: p -= lr * g, as matrix_mlp does without momentum
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps):
             z1 = x1 * W1[:, None, :, 0] + x2 * W1[:, None, :, 1] + b1[:, None, :]  # (R, 4, H)
@@ -131,28 +132,34 @@ def train_xor_grid(
             z2 = (a1 * W2).sum(axis=2) + b2  # (R, 4)
             if loss == "mse":
                 out = _sigmoid(z2)
-                losses[step] = np.mean((out - t) ** 2, axis=1)
-                accs[step] = np.mean((out > 0.5) == (t == 1), axis=1)
-                dz2 = 2.0 * (out - t) / n * out * (1.0 - out)
+                err = out - t
+                losses[step] = np.mean(err * err, axis=1)
+                dz2 = 2.0 * err / n * out * (1.0 - out)
             else:
                 losses[step] = np.mean(np.logaddexp(0.0, z2) - t * z2, axis=1)
-                accs[step] = np.mean((z2 > 0.0) == (t == 1), axis=1)
                 dz2 = (_sigmoid(z2) - t) / n
             dz2_ = dz2[:, :, None]  # (R, 4, 1)
-            dW2 = (dz2_ * a1).sum(axis=1)[:, None, :] * mask[:, None, :]
+            dW2 = (dz2_ * a1).sum(axis=1)[:, None, :]
             db2 = dz2.sum(axis=1, keepdims=True)
             dz1 = dz2_ * W2 * ((1.0 - a1 * a1) if activation == "tanh" else a1 * (1.0 - a1))
-            dW1 = np.stack([(dz1 * x1).sum(axis=1), (dz1 * x2).sum(axis=1)], axis=2) * mask[:, :, None]
-            db1 = dz1.sum(axis=1) * mask
-            for p, g, v, m, l in zip(params, (dW1, db1, dW2, db2), velocity, mus, lrs_):
-                v *= m
-                v -= l * g
-                p += v
+            dW1 = np.stack([(dz1 * x1).sum(axis=1), (dz1 * x2).sum(axis=1)], axis=2)
+            db1 = dz1.sum(axis=1)
+            if masked:
+                dW2 *= mask[:, None, :]
+                dW1 *= mask[:, :, None]
+                db1 *= mask
+            if plain:
+                for p, g, l in zip(params, (dW1, db1, dW2, db2), lrs_):
+                    p -= l * g
+            else:
+                for p, g, v, m, l in zip(params, (dW1, db1, dW2, db2), velocity, mus, lrs_):
+                    v *= m
+                    v -= l * g
+                    p += v
             if step + 1 in keep_set:
                 snapshot()
     return XorGrid(
         loss=losses,
-        accuracy=accs,
         snapshots=keep,
         W1=np.stack(kept["W1"]),
         b1=np.stack(kept["b1"]),

@@ -281,24 +281,31 @@ def _xor_title(hidden: int, seed: int, steps: int, loss: float, acc: float) -> s
 def xor_explorer() -> object:
     """Sliders for hidden width, seed, steps and learning rate, drawing :func:`xor_hidden_units_figure`.
 
-    For each (hidden, lr) pair, every seed trains at once with weights kept every 50 steps
+    For each learning rate, every width and seed trains at once with weights kept every 50 steps
     (:func:`~backprop_course.widgets.precompute.train_xor_grid`, the same steps as
-    :func:`train_xor`), so the seed and steps sliders only look results up while dragged.
+    :func:`train_xor`), so the width, seed and steps sliders only look results up.
     """
     import ipywidgets as widgets
 
     X, y = data.xor()
     view = HiddenUnitsView(X, y)
-    seeds, max_steps = 21, 1000
-    grids: dict[tuple[int, float], XorGrid] = {}
+    seeds, widths, max_steps = 21, 6, 1000
+    grids: dict[float, XorGrid] = {}
 
     def update(hidden: int, seed: int, steps: int, lr: float) -> None:
-        key = (int(hidden), round(float(lr), 10))
-        if key not in grids:
+        key = round(float(lr), 10)
+        if key not in grids:  # every width and seed at once: one run per (width, seed)
+            runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
             grids[key] = train_xor_grid(
-                [hidden] * seeds, list(range(seeds)), [lr] * seeds, [0.0] * seeds, steps=max_steps, loss="bce", every=50
+                [h for h, _ in runs],
+                [s for _, s in runs],
+                [lr] * len(runs),
+                [0.0] * len(runs),
+                steps=max_steps,
+                loss="bce",
+                every=50,
             )
-        weights = grids[key].weights(seed, steps)
+        weights = grids[key].weights((hidden - 1) * seeds + seed, steps)
         (W, b), (V, c) = weights
         z = np.tanh(X @ W.T + b) @ V[0] + c[0]
         loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
@@ -308,7 +315,7 @@ def xor_explorer() -> object:
     return view_explorer(
         view,
         {
-            "hidden": widgets.IntSlider(value=2, min=1, max=6, description="hidden units", continuous_update=False),
+            "hidden": widgets.IntSlider(value=2, min=1, max=widths, description="hidden units"),
             "seed": widgets.IntSlider(value=1, min=0, max=seeds - 1, description="seed"),
             "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
             "lr": widgets.FloatSlider(
