@@ -252,5 +252,9 @@ def test_stepper_next_until_done_shows_the_grads_of_backward():
     L.backward()
     for node in view.nodes:
         assert view.art.texts[node].get_text().endswith(f"grad {node.grad:.4g}")
+    line = stepper.text.value.split("grads: ")[1].split("</pre>")[0]
+    shown = dict(part.split(" = ") for part in line.split(", "))
+    assert {name: float(v) for name, v in shown.items()} == {node.label: node.grad for node in n.values()}
     stepper.back_button.click()
     assert stepper.controls["state"].value == 2
+    assert "a = ?" in stepper.text.value  # a's gradient has not arrived two rules in

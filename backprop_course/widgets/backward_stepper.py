@@ -17,6 +17,7 @@ same for the forward pass (which node is computed when, from what).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -402,6 +403,17 @@ class BackwardStepView:
         self.state = state
         return self.figure
 
+    def grads_line(self) -> str:
+        """Every node's grad in the state shown, ``?`` where none has arrived yet: ``grads: a = 6, b = ?, ...``."""
+        state = self.state
+        step = self.steps[state - 1] if state > 0 else None
+        known: set[Value] = {self.root}
+        for s in self.steps[:state]:
+            known.update(c.child for c in s.contributions)
+        grads = step.grads if step else {self.root: 1.0}
+        parts = [f"{self.names[n]} = {grads[n]:.6g}" if n in known else f"{self.names[n]} = ?" for n in self.nodes]
+        return "grads: " + ", ".join(parts)
+
 
 def draw_backward_step(root: Value, state: int, steps: Sequence[BackwardStep] | None = None) -> Figure:
     """The graph of ``root`` after ``state`` backward rules (0: before any), as a static picture.
@@ -438,12 +450,23 @@ def backward_stepper(root: Value) -> Any:
 
     back.on_click(lambda _: go(-1))
     step_button.on_click(lambda _: go(+1))
+    text = widgets.HTML()
+    text.add_class("bc-stepper-text")
+
+    def show(state: int) -> None:
+        view.show(int(state))
+        # the same as text, for reading aloud or copying: the rule and every grad known so far
+        body = html.escape(view.art.rule_text.get_text() + "\n" + view.grads_line())
+        text.value = f"<pre style='font-size: 85%; margin: 0'>{body}</pre>"
+
     box = image_explorer(
         view.figure,
-        lambda state: view.show(int(state)),
+        show,
         {"state": state},
         header=[widgets.HBox([back, step_button, play])],
     )
+    box.children = (*box.children, text)
+    box.text = text
     box.add_class("backprop-course-stepper")
     box.view = view
     box.next_button, box.back_button, box.play = step_button, back, play
