@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -197,14 +198,17 @@ def kernel_side() -> bool:
 
 def browser_fps(seconds: float = 10.0) -> float:
     """Frames per second of the playground in JupyterLab in Chromium: picture changes counted in the page."""
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "tests"))
-    import browser_harness  # the set-up of tests/test_browser.py, shared
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import test_browser as harness  # the set-up of the browser test, shared
 
-    with browser_harness.running_lab({"playground_fps": browser_harness.playground_notebook()}) as lab:
-        with browser_harness.chromium() as browser:
-            page = browser_harness.open_and_run(lab, browser, "playground_fps")
-            frames = browser_harness.count_playground_frames(page, seconds)
-            page.close()
+    with harness.running_lab({"playground_fps": harness.playground_notebook()}) as lab:
+        with harness.chromium() as browser:
+            page = harness.open_and_run(lab, browser, "playground_fps")
+            try:
+                frames = harness.count_playground_frames(page, seconds)
+            finally:
+                page.close()
+                harness.shut_down_kernels(lab)
     return frames / seconds
 
 
