@@ -166,7 +166,9 @@ class Frames:
             if artist.get_visible():
                 fig.draw_artist(artist)
         # an image fills its axes and covers the frame a whole draw puts on top of it: redraw the frame
-        for ax in {id(a.axes): a.axes for a in self.moving if isinstance(a, AxesImage) and a.axes}.values():
+        for ax in {
+            id(a.axes): a.axes for a in self.moving if isinstance(a, AxesImage) and a.axes and a.axes.axison
+        }.values():
             for spine in ax.spines.values():
                 if spine.get_visible():
                     fig.draw_artist(spine)
