@@ -97,6 +97,21 @@ def freeze_layout(fig: Figure) -> None:
     fig.set_layout_engine("none")
 
 
+def picture_widget() -> Any:
+    """An ``ipywidgets.Image`` for PNG frames, as wide as the notebook at most.
+
+    Its ``repr`` leaves the PNG bytes out: the widget's text form is stored in the notebook,
+    and bytes that depend on font rendering would make nbval compare pixels.
+    """
+    import ipywidgets as widgets
+
+    class Picture(widgets.Image):
+        def __repr__(self) -> str:
+            return "Image(format='png')"
+
+    return Picture(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+
+
 def image_explorer(
     figure: Figure,
     update: Callable[..., object],
@@ -113,7 +128,7 @@ def image_explorer(
     """
     import ipywidgets as widgets
 
-    image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+    image = picture_widget()
 
     def redraw(*_: object) -> None:
         update(**{name: control.value for name, control in controls.items()})

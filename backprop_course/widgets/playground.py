@@ -31,7 +31,7 @@ from ..engine import TrainingDivergedError
 from ..plots import CLASS_COLORS
 from ..random_state import as_generator
 from .common import _NUMPY_ACTIVATIONS, _count, _positive
-from .live import Frames, new_figure, render_png
+from .live import Frames, new_figure, picture_widget, render_png
 
 __all__ = [
     "PLAYGROUND_DATASETS",
@@ -460,7 +460,7 @@ def playground(
     reset_button.add_class("bc-reset")
     status = widgets.HTML()
     status.add_class("bc-status")
-    image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+    image = picture_widget()
     counters = {"frames": 0, "last_end": 0.0, "last_render": 0.0}
 
     def show() -> None:
