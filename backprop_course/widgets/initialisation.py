@@ -120,6 +120,15 @@ class SymmetryView(FigureView):
         self.suptitle = self.figure.suptitle("")
         self.X, self.y = X, y
 
+    def moving_artists(self) -> list[Any]:
+        if not self.lines[0]:
+            return []
+        scatter = self.axes[3]
+        titles = [scatter.title, self.suptitle]
+        legends = [ax.get_legend() for ax in (self.axes[0], scatter) if ax.get_legend() is not None]
+        lines = [line for per_panel in self.lines for line in per_panel]
+        return [*lines, self.regions, *scatter.collections, *legends, *titles]
+
     def _units(self, n_units: int) -> None:
         for k, ax in enumerate(self.axes[:3]):
             for line in self.lines[k]:
@@ -135,6 +144,7 @@ class SymmetryView(FigureView):
                 for j in range(n_units)
             ]
         self.axes[0].legend(fontsize=7)
+        self.rebuilt()
 
     def draw(
         self,
@@ -142,8 +152,13 @@ class SymmetryView(FigureView):
         weights: list[tuple[np.ndarray, np.ndarray]],
         title: str,
         xlim: tuple[float, float] | None = None,
+        ylims: Sequence[tuple[float, float]] | None = None,
     ) -> None:
-        """``trajectory``: ``(steps + 1, hidden, 3)``; ``weights``: the final ``[(W, b), (V, c)]``."""
+        """``trajectory``: ``(steps + 1, hidden, 3)``; ``weights``: the final ``[(W, b), (V, c)]``.
+
+        ``xlim`` and ``ylims`` (one per weight panel) fix the panels' limits (an explorer: fixed
+        while the seed and steps sliders move, so those frames are blitted); by default they fit the data.
+        """
         T = np.asarray(trajectory)
         if len(self.lines[0]) != T.shape[1]:
             self._units(T.shape[1])
@@ -151,10 +166,18 @@ class SymmetryView(FigureView):
         for k, ax in enumerate(self.axes[:3]):
             for j, line in enumerate(self.lines[k]):
                 line.set_data(steps, T[:, j, k])
-            lo, hi = float(T[:, :, k].min()), float(T[:, :, k].max())
-            margin = 0.05 * (hi - lo) + 1e-3
-            ax.set_ylim(lo - margin, hi + margin)
-            ax.set_xlim(xlim if xlim is not None else (-0.05 * max(T.shape[0] - 1, 1), 1.05 * max(T.shape[0] - 1, 1)))
+            if ylims is None:
+                lo, hi = float(T[:, :, k].min()), float(T[:, :, k].max())
+                margin = 0.05 * (hi - lo) + 1e-3
+                ylim = (lo - margin, hi + margin)
+            else:
+                ylim = ylims[k]
+            right = max(T.shape[0] - 1, 1)
+            limits = (xlim if xlim is not None else (-0.05 * right, 1.05 * right), ylim)
+            if (ax.get_xlim(), ax.get_ylim()) != limits:
+                ax.set_xlim(limits[0])
+                ax.set_ylim(limits[1])
+                self.invalidate()
         (W, b), (V, c) = weights
         scores = np.tanh(self.grid @ W.T + b) @ V[0] + c[0]
         self.regions.set_data((scores > 0).reshape(self.resolution, self.resolution).astype(float))
@@ -209,7 +232,30 @@ def init_explorer() -> object:
         grid, run = grids[key], (hidden - 1) * seeds + seed
         T = np.concatenate([grid.W1[: steps + 1, run, :hidden], grid.b1[: steps + 1, run, :hidden, None]], axis=2)
         title = _symmetry_title(init, scale, hidden, count_distinct_units(T[-1]), steps)
-        view.update(trajectory=T, weights=grid.weights(run, steps), title=title)
+        view.update(
+            trajectory=T,
+            weights=grid.weights(run, steps),
+            title=title,
+            xlim=(-0.05 * max_steps, 1.05 * max_steps),
+            ylims=weight_ranges(key, hidden),
+        )
+
+    ranges: dict[tuple[str, float, int], list[tuple[float, float]]] = {}
+
+    def weight_ranges(key: tuple[str, float], hidden: int) -> list[tuple[float, float]]:
+        """Each weight panel's range over every seed and step of this width: fixed while seed and steps move."""
+        if (key[0], key[1], hidden) not in ranges:
+            runs = slice((hidden - 1) * seeds, hidden * seeds)
+            grid = grids[key]
+            panels = [grid.W1[:, runs, :hidden, 0], grid.W1[:, runs, :hidden, 1], grid.b1[:, runs, :hidden]]
+            found = []
+            for values in panels:
+                finite = values[np.isfinite(values)]
+                lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+                margin = 0.05 * (hi - lo) + 1e-3
+                found.append((lo - margin, hi + margin))
+            ranges[(key[0], key[1], hidden)] = found
+        return ranges[(key[0], key[1], hidden)]
 
     return view_explorer(
         view,

@@ -126,8 +126,14 @@ class HiddenUnitsView(FigureView):
         panels = units + (2 if units == 2 else 1)
         ncols = min(panels, 5)
         nrows = math.ceil(panels / ncols)
-        fig.set_size_inches(3.6 * ncols, 3.4 * nrows)
-        flat = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+        width, height = 3.6 * ncols, 3.4 * nrows
+        fig.set_size_inches(width, height)
+        # margins fixed in inches (room for tick labels, titles and the suptitle): no tight_layout
+        # pass when the number of panels changes, which would cost two extra draws
+        margins = {"left": 0.55 / width, "right": 1 - 0.15 / width, "bottom": 0.5 / height, "top": 1 - 0.75 / height}
+        flat = list(
+            fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={**margins, "wspace": 0.3, "hspace": 0.45}).ravel()
+        )
         extent = (*self.xlim, *self.ylim)
         self.maps, self.lines = [], []
         for j in range(units):
@@ -193,7 +199,7 @@ class HiddenUnitsView(FigureView):
             ax.set_axis_off()
         self.suptitle = fig.suptitle("")
         self.units, self.activation = units, activation
-        self._laid_out = False
+        self._laid_out = True  # laid out by the margins above
         self.rebuilt()
 
     def draw(self, weights: list[tuple[np.ndarray, np.ndarray]], activation: str = "tanh", title: str = "") -> None:
