@@ -299,7 +299,9 @@ _CURRENT, _RECEIVING, _DONE = "#D55E00", "#009E73", "0.3"
 class BackwardStepView:
     """One figure of a graph, redrawn in place for each step of :func:`backward_steps`."""
 
-    def __init__(self, root: Value, steps: Sequence[BackwardStep] | None = None, *, pyplot: bool = False) -> None:
+    def __init__(
+        self, root: Value, steps: Sequence[BackwardStep] | None = None, *, pyplot: bool = False, show_rule: bool = True
+    ) -> None:
         self.root = root
         self.steps = list(backward_steps(root) if steps is None else steps)
         self.names = node_names(root)
@@ -312,7 +314,8 @@ class BackwardStepView:
         fig_w = max(6.0, 2.9 * n_cols)
         graph_h = max(1.6, 0.95 * height)
         lines = 1 + max((len(set(n.children)) for n in nodes), default=1)
-        text_h = 0.2 + 0.16 * lines  # the rule's text: one line per input of the widest node
+        # the rule's text: one line per input of the widest node (the widget writes it under the picture instead)
+        text_h = 0.2 + 0.16 * lines if show_rule else 0.05
         title_h = 0.35
         total = graph_h + text_h + title_h
         self.figure = fig = new_figure((fig_w, total), pyplot=pyplot)
@@ -363,6 +366,7 @@ class BackwardStepView:
         rule_text = text_ax.text(
             0.0, 0.95, "", ha="left", va="top", fontsize=8.5, family="monospace", transform=text_ax.transAxes
         )
+        rule_text.set_visible(show_rule)
         self.art = _GraphArtists(texts, boxes, arrows, rule_text, title)
         self.state: int = -1
 
@@ -434,7 +438,7 @@ def backward_stepper(root: Value) -> Any:
     """
     import ipywidgets as widgets
 
-    view = BackwardStepView(root)
+    view = BackwardStepView(root, show_rule=False)
     freeze_layout_safe(view.figure)
     n = len(view.steps)
     state = widgets.IntSlider(value=0, min=0, max=n, description="state", continuous_update=True)
@@ -456,7 +460,8 @@ def backward_stepper(root: Value) -> Any:
     def show(state: int) -> None:
         view.show(int(state))
         # the same as text, for reading aloud or copying: the rule and every grad known so far
-        body = html.escape(view.art.rule_text.get_text() + "\n" + view.grads_line())
+        body = html.escape(describe_backward_step(view.steps[state - 1] if state else None, view.names, root))
+        body += "\n" + html.escape(view.grads_line())
         text.value = f"<pre style='font-size: 85%; margin: 0'>{body}</pre>"
 
     box = image_explorer(

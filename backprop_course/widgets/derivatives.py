@@ -142,6 +142,12 @@ class NudgeView(FigureView):
         ax_err.grid(alpha=0.3, which="both")
         self._errors_for: tuple[float, str] | None = None
 
+    def moving_artists(self) -> list[object]:
+        # the left axes moves with x as a whole (its limits follow x); the error axes keeps its limits
+        notes = list(self.exact_zero.values())
+        right = [self.fwd_err, self.cen_err, self.fwd_dot, self.cen_dot, self.h_line, *notes, self.ax_err.get_legend()]
+        return [self.ax, *right]
+
     def draw(self, x: float = 1.0, h: float = 0.5, func: str = "3x^2 - 4x + 5") -> None:
         f, df = _nudge_function(func)
         est = nudge_estimates(x, h, func)

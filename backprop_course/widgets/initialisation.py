@@ -130,20 +130,17 @@ class SymmetryView(FigureView):
         return [*lines, self.regions, *scatter.collections, *legends, *titles]
 
     def _units(self, n_units: int) -> None:
+        """Show ``n_units`` lines per panel: lines are made once and hidden when not needed."""
         for k, ax in enumerate(self.axes[:3]):
-            for line in self.lines[k]:
-                line.remove()
-            self.lines[k] = [
-                ax.plot(
-                    [],
-                    [],
-                    color=CLASS_COLORS[j % len(CLASS_COLORS)],
-                    lw=1.2 + 2.5 * (n_units - 1 - j) / max(n_units - 1, 1),
-                    label=f"unit {j + 1}",
-                )[0]
-                for j in range(n_units)
-            ]
-        self.axes[0].legend(fontsize=7)
+            while len(self.lines[k]) < n_units:
+                j = len(self.lines[k])
+                color = CLASS_COLORS[j % len(CLASS_COLORS)]
+                self.lines[k].append(ax.plot([], [], color=color, label=f"unit {j + 1}")[0])
+            for j, line in enumerate(self.lines[k]):
+                line.set_visible(j < n_units)
+                line.set_linewidth(1.2 + 2.5 * (n_units - 1 - j) / max(n_units - 1, 1))
+        self.axes[0].legend(handles=self.lines[0][:n_units], fontsize=7)
+        self.n_units = n_units
         self.rebuilt()
 
     def draw(
@@ -160,11 +157,11 @@ class SymmetryView(FigureView):
         while the seed and steps sliders move, so those frames are blitted); by default they fit the data.
         """
         T = np.asarray(trajectory)
-        if len(self.lines[0]) != T.shape[1]:
+        if getattr(self, "n_units", None) != T.shape[1]:
             self._units(T.shape[1])
         steps = np.arange(T.shape[0])
         for k, ax in enumerate(self.axes[:3]):
-            for j, line in enumerate(self.lines[k]):
+            for j, line in enumerate(self.lines[k][: T.shape[1]]):
                 line.set_data(steps, T[:, j, k])
             if ylims is None:
                 lo, hi = float(T[:, :, k].min()), float(T[:, :, k].max())

@@ -82,6 +82,21 @@ class NeuronView(FigureView):
         self.dataset: str | None = None
         self.activation: str | None = None
 
+    def moving_artists(self) -> list[object]:
+        # the axes keep their limits for a data set; the colour bar follows the activation's range
+        ax = self.ax
+        return [
+            self.mesh,
+            *self.points,
+            self.line,
+            self.no_line,
+            self.arrow,
+            self.arrow_label,
+            ax.get_legend(),
+            ax.title,
+            self.colorbar.ax,
+        ]
+
     def _show_dataset(self, dataset: str) -> None:
         X, y = NEURON_DATASETS[dataset]()
         for points in self.points:
@@ -110,6 +125,7 @@ class NeuronView(FigureView):
         self.ax.legend(fontsize=8, loc="lower left")
         self.X, self.y = X, y
         self.dataset = dataset
+        self.rebuilt()  # new points and limits
 
     def draw(
         self, w1: float = 1.0, w2: float = 1.0, b: float = -1.5, activation: str = "sigmoid", dataset: str = "AND"

@@ -15,7 +15,7 @@ from ..nn import MLP
 from ..optim import History, train
 from ..plots import CLASS_COLORS, predict_scores
 from .common import _NUMPY_ACTIVATIONS, _count
-from .live import FigureView, view_explorer
+from .live import FigureView, image_explorer
 from .neurons import decision_line
 from .precompute import XorGrid, train_xor_grid
 
@@ -294,9 +294,12 @@ def xor_explorer() -> object:
     import ipywidgets as widgets
 
     X, y = data.xor()
-    view = HiddenUnitsView(X, y)
     seeds, widths, max_steps = 21, 6, 1000
+    # one view (one figure) per width, made now: moving the width slider switches figures
+    views = {h: HiddenUnitsView(X, y) for h in range(1, widths + 1)}
+    shown: list[HiddenUnitsView] = [views[2]]
     grids: dict[float, XorGrid] = {}
+    box: list[Any] = []  # the explorer, once made
 
     def update(hidden: int, seed: int, steps: int, lr: float) -> None:
         key = round(float(lr), 10)
@@ -316,17 +319,29 @@ def xor_explorer() -> object:
         z = np.tanh(X @ W.T + b) @ V[0] + c[0]
         loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
         acc = float(np.mean((z > 0) == (y == 1)))
+        view = shown[0] = views[hidden]
         view.update(weights=weights, activation="tanh", title=_xor_title(hidden, seed, steps, loss, acc))
+        if box:
+            box[0].view = view
 
-    return view_explorer(
-        view,
-        {
-            "hidden": widgets.IntSlider(value=2, min=1, max=widths, description="hidden units"),
-            "seed": widgets.IntSlider(value=1, min=0, max=seeds - 1, description="seed"),
-            "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
-            "lr": widgets.FloatSlider(
-                value=0.5, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False
-            ),
-        },
-        update,
+    for h, view in views.items():  # each figure laid out and drawn once, so that its first frame is quick
+        view.blit()
+        update(h, 1, 300, 0.5)
+        view.render()
+    box.append(
+        image_explorer(
+            views[2].figure,
+            update,
+            {
+                "hidden": widgets.IntSlider(value=2, min=1, max=widths, description="hidden units"),
+                "seed": widgets.IntSlider(value=1, min=0, max=seeds - 1, description="seed"),
+                "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
+                "lr": widgets.FloatSlider(
+                    value=0.5, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False
+                ),
+            },
+            render=lambda: shown[0].render(),
+        )
     )
+    box[0].view = shown[0]
+    return box[0]
