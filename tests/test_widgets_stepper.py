@@ -148,7 +148,7 @@ def test_a_reused_node_gets_plus_equals_the_second_time():
     assert received[1].before == received[0].after
     assert received[1].after == pytest.approx(2.0 + (1 - math.tanh(3.0) ** 2))
     text = widgets.describe_backward_step(steps[-1], node_names(y), y)
-    assert "x.grad +=" in text and "second path into x" in text
+    assert "x.grad +=" in text and "another path into x" in text
 
 
 def test_the_same_node_twice_in_one_op_gets_both_contributions():

@@ -269,7 +269,8 @@ def describe_backward_step(step: BackwardStep | None, names: Mapping[Value, str]
     ]
     for c in step.contributions:
         sign = "=" if c.first else "+="
-        note = "" if c.first else f"   ({_fmt(c.before)} + {_fmt(c.amount)}: a second path into {names[c.child]})"
+        sign_amount = f"+ {_fmt(c.amount)}" if c.amount >= 0 else f"- {_fmt(-c.amount)}"
+        note = "" if c.first else f"   ({_fmt(c.before)} {sign_amount}: another path into {names[c.child]})"
         lines.append(
             f"  {names[c.child]}.grad {sign} ∂{names[node]}/∂{names[c.child]} × upstream"
             f" = {c.formula} = {_fmt(c.local)} × {_fmt(c.upstream)} = {_fmt(c.amount)}"
