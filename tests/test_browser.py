@@ -457,8 +457,8 @@ def playground_numbers(box) -> tuple[int, float, int]:
 
 
 def play_button(box):
-    """ipywidgets' Play: its first button plays, its second pauses (7.7 and 8)."""
-    return box.locator(".widget-play button")
+    """The playground's Play/Pause toggle."""
+    return box.locator("button.bc-play")
 
 
 def count_playground_frames(page, seconds: float) -> int:
@@ -466,10 +466,10 @@ def count_playground_frames(page, seconds: float) -> int:
     box = page.locator(".backprop-course-playground").first
     box.scroll_into_view_if_needed()
     watch_image(page, box.locator("img").last)
-    play_button(box).nth(0).click()
+    play_button(box).click()
     time.sleep(seconds)
     frames = int(page.evaluate("window.bcFrames"))
-    play_button(box).nth(1).click()
+    play_button(box).click()  # pause
     return frames
 
 
@@ -481,14 +481,14 @@ def test_the_playground_trains_while_playing_and_stops_when_paused(lab, browser)
         steps0, loss0, frames0 = playground_numbers(box)
         assert steps0 == 0
         watch_image(page, box.locator("img").last)
-        play_button(box).nth(0).click()
+        play_button(box).click()
         time.sleep(2.0)
         steps1, loss1, frames1 = playground_numbers(box)
         page_frames = int(page.evaluate("window.bcFrames"))
         print(f"2 s of Play: {steps1} steps, loss {loss0:.4f} -> {loss1:.4f}, {page_frames} frames reached the page")
         assert steps1 > 0 and frames1 > frames0 and page_frames > 0
         assert loss1 < loss0, "the loss shown did not fall while playing"
-        play_button(box).nth(1).click()  # pause
+        play_button(box).click()  # pause
         time.sleep(0.5)  # the last ticks in flight arrive
         paused = playground_numbers(box)
         time.sleep(1.0)

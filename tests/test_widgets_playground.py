@@ -6,6 +6,8 @@ run separately on an identical model, not from the code under test.
 
 from __future__ import annotations
 
+import asyncio
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -167,25 +169,47 @@ def test_live_frames_equal_a_full_redraw():
     assert differing_pixels_off_the_frames(frame, full, still.figure) == 0  # blitting draws the same picture
 
 
-def test_the_widget_trains_on_play_ticks_and_restarts_on_new_data():
+def test_the_widget_steps_resets_and_restarts_on_new_data():
     box = widgets.playground(frame_steps=5)
     pg = box.pg
     assert bytes(box.image.value[:8]) == b"\x89PNG\r\n\x1a\n"
-    box.play.value = 1
-    box.play.value = 2
-    assert pg.step == 10
-    box.play.value = 0  # Play's stop button rewinds: no training
-    assert pg.step == 10
     box.step_button.click()
-    assert pg.step == 15
+    box.step_button.click()
+    assert pg.step == 10 and box.counters["frames"] == 3  # the first picture, then one per step
     box.controls["lr"].value = 1.0  # acts on the running training
-    assert pg.lr == 1.0 and pg.step == 15
+    assert pg.lr == 1.0 and pg.step == 10
     box.controls["units"].value = 6  # a new network: starts over
     assert pg.step == 0 and pg.units == 6
     box.step_button.click()
     box.reset_button.click()
     assert pg.step == 0
     assert "bc-loss" in box.status.value
+
+
+def test_play_trains_on_the_event_loop_until_pause():
+    box = widgets.playground(frame_steps=5, interval=1)
+    pg = box.pg
+
+    async def press_play_then_pause() -> None:
+        box.play.value = True
+        assert box.play.description == "Pause"
+        await asyncio.sleep(0.6)
+        assert pg.step >= 10  # several frames while the loop ran
+        assert box.counters["frames"] == 1 + pg.step // 5
+        box.play.value = False
+        await asyncio.sleep(0.05)  # the frame under way ends
+        paused = pg.step
+        await asyncio.sleep(0.2)
+        assert pg.step == paused and box.running["task"] is None
+        assert box.play.description == "Play"
+
+    asyncio.run(press_play_then_pause())
+
+
+def test_play_without_an_event_loop_trains_one_frame():
+    box = widgets.playground(frame_steps=5)
+    box.play.value = True
+    assert box.pg.step == 5 and box.play.value is False
 
 
 def test_the_widget_refuses_values_its_menus_do_not_have():

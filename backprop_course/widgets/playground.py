@@ -10,12 +10,13 @@ per hidden unit (its activation over the plane) and the loss curve.
 - :func:`playground_figure`: train a given number of steps and draw the result (the static
   picture a notebook stores; no kernel needed to see it);
 - :func:`playground`: the widget: data set, noise, hidden layers and units, activation,
-  learning rate, batch size, L2, seed; Play/Pause (ipywidgets' ``Play``, so no background
-  thread), Step, Reset.
+  learning rate, batch size, L2, seed; Play/Pause (a loop on the kernel's asyncio event loop,
+  no background thread), Step, Reset.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -415,14 +416,20 @@ def playground(
     noise: float = 0.15,
     seed: int = 0,
     frame_steps: int = 10,
-    interval: int = 50,
+    interval: int = 40,
 ) -> Any:
     """The live playground widget: controls, Play/Pause, Step, Reset, and the picture of :class:`PlaygroundView`.
 
-    Each tick of ipywidgets' ``Play`` (every ``interval`` ms) trains ``frame_steps`` steps and
-    redraws; no background thread. Changing the data set, noise, layers, units, activation or
-    seed starts over (Reset); learning rate, batch size and L2 act on the running training.
-    The arguments are the controls' starting values.
+    **Play** starts a loop on the kernel's own asyncio event loop (no background thread): each
+    frame trains ``frame_steps`` steps and sends the new picture, then waits until ``interval``
+    ms have passed since the frame began (so at most 25 frames per second by default) and lets
+    the kernel handle what the page sent meanwhile, such as **Pause**. Frames are pushed from
+    the kernel, not requested by the page, so the rate is not bound by a message round trip.
+    Where no event loop runs (a plain Python session), Play trains one frame, as Step does.
+
+    Changing the data set, noise, layers, units, activation or seed starts over (Reset);
+    learning rate, batch size and L2 act on the running training. The arguments are the
+    controls' starting values.
     """
     import ipywidgets as widgets
 
@@ -453,7 +460,8 @@ def playground(
         "batch_size": slider(widgets.Dropdown, "batch", options=_BATCH_SIZES, value=batch_size),
         "l2": slider(widgets.Dropdown, "L2", options=_L2_VALUES, value=l2),
     }
-    play = widgets.Play(value=0, min=0, max=10**9, step=1, interval=interval, description="play")
+    play = widgets.ToggleButton(value=False, description="Play", icon="play", tooltip="train continuously")
+    play.add_class("bc-play")
     step_button = widgets.Button(description="Step", tooltip=f"train {frame_steps} steps")
     reset_button = widgets.Button(description="Reset", tooltip="new weights, step 0")
     step_button.add_class("bc-step")
@@ -461,13 +469,13 @@ def playground(
     status = widgets.HTML()
     status.add_class("bc-status")
     image = picture_widget()
-    counters = {"frames": 0, "last_end": 0.0, "last_render": 0.0}
+    counters = {"frames": 0}
+    running: dict[str, Any] = {"task": None}
 
     def show() -> None:
         view.update()
         image.value = view.render()
         counters["frames"] += 1
-        counters["last_render"] = time.perf_counter()
         acc = f"{pg.accuracy:.0%}"
         status.value = (
             f"<span class='bc-step-count'>{pg.step}</span> steps · loss "
@@ -476,16 +484,31 @@ def playground(
             + (f" · <b>{pg.diverged}</b>" if pg.diverged else "")
         )
 
-    def tick(change: dict[str, Any]) -> None:
-        if change["new"] <= change["old"]:  # Play's stop button rewinds to 0: no training step
+    async def run() -> None:
+        """Train and redraw frame after frame while Play is down."""
+        try:
+            while play.value and not pg.diverged:
+                start = time.perf_counter()
+                pg.train(frame_steps)
+                show()
+                # at least a moment's pause, so the kernel reads the page's messages (Pause, sliders)
+                await asyncio.sleep(max(interval / 1000 - (time.perf_counter() - start), 0.002))
+        finally:
+            running["task"] = None
+            play.value = False
+
+    def toggle(change: dict[str, Any]) -> None:
+        play.description, play.icon = ("Pause", "pause") if change["new"] else ("Play", "play")
+        if not change["new"] or running["task"] is not None:
             return
-        pg.train(frame_steps)
-        now = time.perf_counter()
-        # Ticks that queued up while the kernel was busy arrive back to back: train on them but
-        # draw only the latest, so the picture never lags behind the Pause button.
-        if now - counters["last_end"] > 0.005 or now - counters["last_render"] > 0.25:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (plain Python): one frame, as Step
+            pg.train(frame_steps)
             show()
-        counters["last_end"] = time.perf_counter()
+            play.value = False
+            return
+        running["task"] = loop.create_task(run())
 
     def restart(*_: object) -> None:
         pg.dataset = controls["dataset"].value
@@ -507,7 +530,7 @@ def playground(
         controls[name].observe(restart, names="value")
     for name in ("lr", "batch_size", "l2"):
         controls[name].observe(retune, names="value")
-    play.observe(tick, names="value")
+    play.observe(toggle, names="value")
 
     def one_step(_: object) -> None:
         pg.train(frame_steps)
@@ -524,4 +547,5 @@ def playground(
     box.add_class("backprop-course-playground")
     box.pg, box.view, box.play, box.image, box.controls = pg, view, play, image, controls
     box.step_button, box.reset_button, box.status, box.counters = step_button, reset_button, status, counters
+    box.running = running
     return box
