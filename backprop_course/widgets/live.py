@@ -41,13 +41,12 @@ def encode_png(rgb: np.ndarray) -> bytes:
     import struct
     import zlib
 
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     height, width, channels = rgb.shape
-    if channels != 3:
-        raise ValueError(f"encode_png takes an (H, W, 3) RGB array, got shape {rgb.shape}")
+    if channels != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"encode_png takes an (H, W, 3) uint8 RGB array, got shape {rgb.shape} of {rgb.dtype}")
     rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
     rows[:, 0] = 0  # filter type None
-    rows[:, 1:] = rgb.reshape(height, 3 * width)
+    rows[:, 1:].reshape(height, width, 3)[...] = rgb  # one copy, straight from a strided view (e.g. RGBA[..., :3])
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
@@ -56,7 +55,7 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_COMPRESS_LEVEL))
+        + chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESS_LEVEL))
         + chunk(b"IEND", b"")
     )
 

@@ -298,17 +298,10 @@ class PlaygroundView:
         self.status = fig.text(0.01, 0.97, "", fontsize=9, ha="left", va="top")
         self.built_for = (pg.layers, pg.units, pg.activation, id(pg.X))
         if self.live:
-            # the frame of the surface goes on top of it again, as in a full draw
-            spines = list(ax_s.spines.values())
-            moving = [
-                self.mosaic_image,
-                self.surface,
-                *scatters,
-                *spines,
-                self.surface_title,
-                self.loss_line,
-                self.status,
-            ]
+            # the widget writes the step, loss and accuracy under the picture: no text to draw per frame
+            self.status.set_visible(False)
+            self.surface_title.set_visible(False)
+            moving = [self.mosaic_image, self.surface, *scatters, self.loss_line]
             self.frames = Frames(fig, moving)
 
     def _unit_colours(self, H: np.ndarray) -> np.ndarray:
@@ -333,7 +326,8 @@ class PlaygroundView:
         if np.isfinite(P).all():
             mix = P @ self.class_rgb
             confidence = (P.max(axis=2, keepdims=True) - 1.0 / pg.classes) * pg.classes / (pg.classes - 1)
-            self.surface.set_data(_WHITE + (mix - _WHITE) * (0.25 + 0.5 * confidence))
+            rgb = _WHITE + (mix - _WHITE) * (0.25 + 0.5 * confidence)
+            self.surface.set_data((255.0 * rgb).astype(np.uint8))  # bytes: nothing for matplotlib to convert
         _, hidden = pg.grid_outputs(self.xlim, self.ylim, self.unit_resolution)
         r, g = self.unit_resolution, _GAP
         rows = min(pg.units, _MAP_ROWS)
@@ -344,7 +338,7 @@ class PlaygroundView:
                 y0 = (j % rows) * (r + g)
                 x0 = col * (r + g) + layer * 2 * g
                 self.mosaic[y0 : y0 + r, x0 : x0 + r] = colours[j][::-1]  # the map's y axis points up
-        self.mosaic_image.set_data(self.mosaic)
+        self.mosaic_image.set_data((255.0 * self.mosaic).astype(np.uint8))
         steps, losses = np.asarray(pg.step_history), np.asarray(pg.loss_history)
         self.loss_line.set_data(steps, losses)
         rescaled = False
