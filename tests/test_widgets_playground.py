@@ -158,7 +158,7 @@ def test_live_frames_equal_a_full_redraw():
         live.render()
     still.update()
     still.status.set_visible(False)  # the widget writes these under its picture instead
-    still.surface_title.set_visible(False)
+    still.surface_title.set_text("class probabilities over the plane")
     import io
 
     from PIL import Image

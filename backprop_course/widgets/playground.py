@@ -300,7 +300,7 @@ class PlaygroundView:
         if self.live:
             # the widget writes the step, loss and accuracy under the picture: no text to draw per frame
             self.status.set_visible(False)
-            self.surface_title.set_visible(False)
+            self.surface_title.set_text("class probabilities over the plane")  # still: drawn once
             moving = [self.mosaic_image, self.surface, *scatters, self.loss_line]
             self.frames = Frames(fig, moving)
 
@@ -354,7 +354,8 @@ class PlaygroundView:
             rescaled = True
         if rescaled and self.frames is not None:
             self.frames.invalidate()
-        self.surface_title.set_text(f"{pg.dataset}: accuracy {pg.accuracy:.0%}")
+        if not self.live:
+            self.surface_title.set_text(f"{pg.dataset}: accuracy {pg.accuracy:.0%}")
         arch = "-".join(["2", *([str(pg.units)] * pg.layers), str(pg.classes)])
         batch = "all" if pg.batch_size is None or pg.batch_size >= len(pg.X) else str(pg.batch_size)
         text = (
