@@ -129,3 +129,19 @@ def test_precomputed_explorers_show_what_the_plain_function_trains(explorer, con
     suptitle = getattr(widget.view, "suptitle", None)
     if suptitle is not None and fig._suptitle is not None:
         assert suptitle.get_text() == fig._suptitle.get_text()
+
+
+def test_a_trainer_advanced_in_pieces_is_the_one_long_run():
+    from backprop_course.widgets.precompute import XorGridTrainer
+
+    pieces = XorGridTrainer([2, 3], [1, 4], [0.5, 0.5], [0.0, 0.0], loss="bce", every=1)
+    for steps in (10, 10, 35, 60):  # the steps slider moving back and forth
+        pieces.advance(steps)
+    whole = train_xor_grid([2, 3], [1, 4], [0.5, 0.5], [0.0, 0.0], steps=60, loss="bce", every=1)
+    assert pieces.step == 60
+    np.testing.assert_array_equal(pieces.grid().W1, whole.W1)
+    model, _, trajectory = widgets.train_xor(3, seed=4, steps=60, lr=0.5)
+    np.testing.assert_allclose(pieces.trajectory(1, 60), trajectory, atol=1e-12)
+    np.testing.assert_allclose(pieces.weights(1, 80)[0][0], widgets.train_xor(3, seed=4, steps=80)[0].weights()[0][0])
+    with pytest.raises(ValueError, match="every=1"):
+        XorGridTrainer([2], [0], [0.5], [0.0], loss="bce", every=50).trajectory(0, 10)

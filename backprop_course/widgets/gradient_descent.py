@@ -102,9 +102,17 @@ class LearningRateView(FigureView):
         ax_loss.legend(fontsize=8)
         ax_loss.grid(alpha=0.3, which="both")
 
+    def moving_artists(self) -> list[object]:
+        # the loss curve and the left limits change only with the curvature (then the next frame is
+        # drawn whole); the right axes, whose log scale follows every change, is redrawn whole
+        return [self.path, self.last, self.leaves, self.ax.title, self.ax_loss]
+
     def draw(
         self, lr: float = 0.01, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
     ) -> None:
+        if (curvature, w0, minimum) != getattr(self, "shape", None):
+            self.shape = (curvature, w0, minimum)
+            self.invalidate()
         path = quadratic_descent(lr, curvature, w0, minimum, steps)
         regime = learning_rate_regime(lr, curvature)
         half = max(1.0, 1.5 * abs(w0 - minimum))

@@ -23,7 +23,7 @@ from ..nn import INITS, init_weights
 from ..plots import CLASS_COLORS
 from .common import _NUMPY_ACTIVATIONS, _count, _positive
 from .live import FigureView, view_explorer
-from .precompute import XorGrid, train_xor_grid
+from .precompute import XorGridTrainer
 from .xor import train_xor
 
 
@@ -201,58 +201,60 @@ def symmetry_figure(
 def init_explorer() -> object:
     """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`.
 
-    Each (init, scale) trains every width and seed at once for 1000 steps, every step kept
-    (:func:`~backprop_course.widgets.precompute.train_xor_grid`), so the seed and steps sliders
-    and the width only look the run up.
+    Each (init, scale) trains every width and seed at once, as far as the steps slider has gone,
+    every step kept (:class:`~backprop_course.widgets.precompute.XorGridTrainer`), so the seed and
+    width sliders only look the run up.
     """
     import ipywidgets as widgets
 
     view = SymmetryView()
     seeds, widths, max_steps, lr = 21, 6, 1000, 0.5
-    grids: dict[tuple[str, float], XorGrid] = {}
+    trainers: dict[tuple[str, float], XorGridTrainer] = {}
 
     def update(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
         key = (init, round(float(scale), 10))
-        if key not in grids:  # every width and seed at once: one run per (width, seed)
+        if key not in trainers:  # every width and seed at once: one run per (width, seed)
             runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
-            grids[key] = train_xor_grid(
+            trainers[key] = XorGridTrainer(
                 [h for h, _ in runs],
                 [s for _, s in runs],
                 [lr] * len(runs),
                 [0.0] * len(runs),
-                steps=max_steps,
                 loss="bce",
                 every=1,
                 init=init,
                 scale=scale,
             )
-        grid, run = grids[key], (hidden - 1) * seeds + seed
-        T = np.concatenate([grid.W1[: steps + 1, run, :hidden], grid.b1[: steps + 1, run, :hidden, None]], axis=2)
+        trainer, run = trainers[key], (hidden - 1) * seeds + seed
+        T = trainer.trajectory(run, steps)  # trained only as far as the steps slider has gone
         title = _symmetry_title(init, scale, hidden, count_distinct_units(T[-1]), steps)
         view.update(
             trajectory=T,
-            weights=grid.weights(run, steps),
+            weights=trainer.weights(run, steps),
             title=title,
             xlim=(-0.05 * max_steps, 1.05 * max_steps),
             ylims=weight_ranges(key, hidden),
         )
 
-    ranges: dict[tuple[str, float, int], list[tuple[float, float]]] = {}
+    ranges: dict[tuple[str, float, int, int], list[tuple[float, float]]] = {}
 
     def weight_ranges(key: tuple[str, float], hidden: int) -> list[tuple[float, float]]:
-        """Each weight panel's range over every seed and step of this width: fixed while seed and steps move."""
-        if (key[0], key[1], hidden) not in ranges:
+        """Each weight panel's range over every seed and trained step of this width: it stays put
+        while the seed slider moves (and while the steps slider stays within what was trained)."""
+        trainer = trainers[key]
+        index = (key[0], key[1], hidden, trainer.step)
+        if index not in ranges:
             runs = slice((hidden - 1) * seeds, hidden * seeds)
-            grid = grids[key]
-            panels = [grid.W1[:, runs, :hidden, 0], grid.W1[:, runs, :hidden, 1], grid.b1[:, runs, :hidden]]
+            W1 = np.stack([trainer.kept[k][0][runs, :hidden] for k in sorted(trainer.kept)])
+            b1 = np.stack([trainer.kept[k][1][runs, :hidden] for k in sorted(trainer.kept)])
             found = []
-            for values in panels:
+            for values in (W1[..., 0], W1[..., 1], b1):
                 finite = values[np.isfinite(values)]
                 lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
                 margin = 0.05 * (hi - lo) + 1e-3
                 found.append((lo - margin, hi + margin))
-            ranges[(key[0], key[1], hidden)] = found
-        return ranges[(key[0], key[1], hidden)]
+            ranges[index] = found
+        return ranges[index]
 
     return view_explorer(
         view,

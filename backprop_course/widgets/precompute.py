@@ -21,7 +21,7 @@ import numpy as np
 from .. import data
 from ..matrix_mlp import MatrixMLP
 
-__all__ = ["XorGrid", "train_xor_grid"]
+__all__ = ["XorGrid", "XorGridTrainer", "train_xor_grid"]
 
 
 @dataclass
@@ -58,6 +58,137 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+class XorGridTrainer:
+    """Many XOR networks trained together, step by step, on demand: :meth:`advance` trains only
+    as far as asked, so an explorer pays for the steps its slider has reached, not for its maximum.
+
+    Args:
+        hidden, seeds, lrs, momenta: one entry per run.
+        loss: ``"mse"`` (sigmoid output, mean squared error, as notebook 07) or ``"bce"``
+            (raw score, binary cross-entropy from the logit, as notebook 05).
+        every: keep the weights every ``every`` steps (0: only at the steps :meth:`advance` stops at).
+        activation: ``"tanh"`` or ``"sigmoid"`` hidden units.
+        init, scale: the initialisation of :class:`~backprop_course.matrix_mlp.MatrixMLP`.
+    """
+
+    def __init__(
+        self,
+        hidden: Sequence[int],
+        seeds: Sequence[int],
+        lrs: Sequence[float],
+        momenta: Sequence[float],
+        *,
+        loss: str,
+        every: int = 0,
+        activation: str = "tanh",
+        init: str = "uniform",
+        scale: float = 1.0,
+    ) -> None:
+        if loss not in ("mse", "bce"):
+            raise ValueError(f"loss must be 'mse' or 'bce', got {loss!r}")
+        if activation not in ("tanh", "sigmoid"):
+            raise ValueError(f"activation must be 'tanh' or 'sigmoid', got {activation!r}")
+        R = len(hidden)
+        if not R or not len(seeds) == len(lrs) == len(momenta) == R:
+            raise ValueError("hidden, seeds, lrs and momenta need one entry per run, the same number each")
+        X, y = data.xor()
+        self.t = y.astype(np.float64)[None, :]  # (1, 4)
+        self.x1, self.x2 = X[:, 0][None, :, None], X[:, 1][None, :, None]  # (1, 4, 1): two inputs, no matmul
+        self.n = len(X)
+        H = int(max(hidden))
+        W1, b1, W2, b2 = np.zeros((R, H, 2)), np.zeros((R, H)), np.zeros((R, 1, H)), np.zeros((R, 1))
+        self.mask = np.zeros((R, H))
+        output = "sigmoid" if loss == "mse" else "linear"
+        for r, (h, s) in enumerate(zip(hidden, seeds)):
+            (w1, c1), (w2, c2) = MatrixMLP(2, [int(h), 1], activation, output, init, scale, seed=int(s)).params
+            W1[r, :h], b1[r, :h], W2[r, :, :h], b2[r] = w1, c1, w2, c2
+            self.mask[r, :h] = 1.0
+        self.params = [W1, b1, W2, b2]
+        self.velocity = [np.zeros_like(p) for p in self.params]
+        mu = np.asarray(momenta, dtype=np.float64)
+        lr = np.asarray(lrs, dtype=np.float64)
+        self.mus = [mu.reshape((R,) + (1,) * (p.ndim - 1)) for p in self.params]
+        self.lrs = [lr.reshape((R,) + (1,) * (p.ndim - 1)) for p in self.params]
+        # plain gradient descent (p -= lr * g, as matrix_mlp does without momentum) when no run has momentum
+        self.plain = not np.any(mu)
+        # A padded tanh unit has tanh(0) = 0 as output and 0 weights out, so all its gradients are
+        # exactly 0 already; a sigmoid unit outputs 1/2 and needs its gradients masked.
+        self.masked = activation != "tanh"
+        self.loss_name, self.activation, self.every = loss, activation, every
+        self.hidden = np.asarray(hidden)
+        self.step = 0
+        self.losses: list[np.ndarray] = []
+        self.kept: dict[int, list[np.ndarray]] = {0: [p.copy() for p in self.params]}
+
+    def advance(self, steps: int) -> None:
+        """Train every run until it has had ``steps`` updates (nothing if it has had them already)."""
+        W1, b1, W2, b2 = self.params
+        x1, x2, t, n = self.x1, self.x2, self.t, self.n
+        tanh = self.activation == "tanh"
+        with np.errstate(over="ignore", invalid="ignore"):
+            while self.step < steps:
+                z1 = x1 * W1[:, None, :, 0] + x2 * W1[:, None, :, 1] + b1[:, None, :]  # (R, 4, H)
+                a1 = np.tanh(z1) if tanh else _sigmoid(z1)
+                z2 = (a1 * W2).sum(axis=2) + b2  # (R, 4)
+                if self.loss_name == "mse":
+                    out = _sigmoid(z2)
+                    err = out - t
+                    self.losses.append(np.mean(err * err, axis=1))
+                    dz2 = 2.0 * err / n * out * (1.0 - out)
+                else:
+                    self.losses.append(np.mean(np.logaddexp(0.0, z2) - t * z2, axis=1))
+                    dz2 = (_sigmoid(z2) - t) / n
+                dz2_ = dz2[:, :, None]  # (R, 4, 1)
+                dW2 = (dz2_ * a1).sum(axis=1)[:, None, :]
+                db2 = dz2.sum(axis=1, keepdims=True)
+                dz1 = dz2_ * W2 * ((1.0 - a1 * a1) if tanh else a1 * (1.0 - a1))
+                dW1 = np.stack([(dz1 * x1).sum(axis=1), (dz1 * x2).sum(axis=1)], axis=2)
+                db1 = dz1.sum(axis=1)
+                if self.masked:
+                    dW2 *= self.mask[:, None, :]
+                    dW1 *= self.mask[:, :, None]
+                    db1 *= self.mask
+                if self.plain:
+                    for p, g, l in zip(self.params, (dW1, db1, dW2, db2), self.lrs):
+                        p -= l * g
+                else:
+                    for p, g, v, m, l in zip(self.params, (dW1, db1, dW2, db2), self.velocity, self.mus, self.lrs):
+                        v *= m
+                        v -= l * g
+                        p += v
+                self.step += 1
+                if self.every and self.step % self.every == 0:
+                    self.kept[self.step] = [p.copy() for p in self.params]
+        self.kept.setdefault(self.step, [p.copy() for p in self.params])
+
+    def weights(self, run: int, step: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Run ``run``'s ``[(W1, b1), (W2, b2)]`` after ``step`` updates, training further first if needed."""
+        if step not in self.kept:
+            self.advance(step)
+        W1, b1, W2, b2 = self.kept[step]
+        h = int(self.hidden[run])
+        return [(W1[run, :h].copy(), b1[run, :h].copy()), (W2[run, :, :h].copy(), b2[run].copy())]
+
+    def trajectory(self, run: int, step: int) -> np.ndarray:
+        """Run ``run``'s first layer ``(w1, w2, b)`` per unit after each of ``0..step`` updates:
+        ``(step + 1, hidden, 3)`` (needs ``every=1``)."""
+        if self.every != 1:
+            raise ValueError("trajectory needs the weights of every step: make the trainer with every=1")
+        self.advance(step)
+        h = int(self.hidden[run])
+        return np.array(
+            [np.column_stack([self.kept[k][0][run, :h], self.kept[k][1][run, :h]]) for k in range(step + 1)]
+        )
+
+    def grid(self) -> XorGrid:
+        """What has been trained so far, as arrays."""
+        steps = sorted(self.kept)
+        stacked = [np.stack([self.kept[k][i] for k in steps]) for i in range(4)]
+        loss = np.array(self.losses) if self.losses else np.empty((0, len(self.hidden)))
+        W1, b1, W2, b2 = stacked
+        return XorGrid(loss=loss, snapshots=steps, W1=W1, b1=b1, W2=W2, b2=b2, hidden=self.hidden)
+
+
 def train_xor_grid(
     hidden: Sequence[int],
     seeds: Sequence[int],
@@ -71,99 +202,10 @@ def train_xor_grid(
     init: str = "uniform",
     scale: float = 1.0,
 ) -> XorGrid:
-    """Train one ``2-hidden[r]-1`` network per run ``r`` on the four XOR points, all at once.
-
-    Args:
-        hidden, seeds, lrs, momenta: one entry per run.
-        steps: updates per run.
-        loss: ``"mse"`` (sigmoid output, mean squared error, as notebook 07) or ``"bce"``
-            (raw score, binary cross-entropy from the logit, as notebook 05).
-        every: keep the weights every ``every`` steps (0: only before and after training).
-        activation: ``"tanh"`` or ``"sigmoid"`` hidden units.
-        init, scale: the initialisation of :class:`~backprop_course.matrix_mlp.MatrixMLP`.
-    """
-    if loss not in ("mse", "bce"):
-        raise ValueError(f"loss must be 'mse' or 'bce', got {loss!r}")
-    if activation not in ("tanh", "sigmoid"):
-        raise ValueError(f"activation must be 'tanh' or 'sigmoid', got {activation!r}")
-    R = len(hidden)
-    if not R or not len(seeds) == len(lrs) == len(momenta) == R:
-        raise ValueError("hidden, seeds, lrs and momenta need one entry per run, the same number each")
-    X, y = data.xor()
-    t = y.astype(np.float64)[None, :]  # (1, 4)
-    H = int(max(hidden))
-    W1 = np.zeros((R, H, 2))
-    b1 = np.zeros((R, H))
-    W2 = np.zeros((R, 1, H))
-    b2 = np.zeros((R, 1))
-    mask = np.zeros((R, H))
-    output = "sigmoid" if loss == "mse" else "linear"
-    for r, (h, s) in enumerate(zip(hidden, seeds)):
-        (w1, c1), (w2, c2) = MatrixMLP(2, [int(h), 1], activation, output, init, scale, seed=int(s)).params
-        W1[r, :h], b1[r, :h], W2[r, :, :h], b2[r] = w1, c1, w2, c2
-        mask[r, :h] = 1.0
-    lr = np.asarray(lrs, dtype=np.float64)
-    mu = np.asarray(momenta, dtype=np.float64)
-    params = [W1, b1, W2, b2]
-    velocity = [np.zeros_like(p) for p in params]
-    keep = [0] + [k for k in range(1, steps + 1) if (every and k % every == 0) or k == steps]
-    kept = {name: [] for name in ("W1", "b1", "W2", "b2")}  # type: dict[str, list[np.ndarray]]
-
-    def snapshot() -> None:
-        for name, p in zip(kept, params):
-            kept[name].append(p.copy())
-
-    keep_set = set(keep)
-    mus = [mu.reshape((R,) + (1,) * (p.ndim - 1)) for p in params]
-    lrs_ = [lr.reshape((R,) + (1,) * (p.ndim - 1)) for p in params]
-    losses = np.empty((steps, R))
-    n = X.shape[0]
-    if 0 in keep:
-        snapshot()
-    x1, x2 = X[:, 0][None, :, None], X[:, 1][None, :, None]  # (1, 4, 1): two inputs, so no matmul needed
-    # A padded tanh unit has tanh(0) = 0 as output and 0 weights out, so all its gradients are
-    # exactly 0 already; a sigmoid unit outputs 1/2 and needs its gradients masked.
-    masked = activation != "tanh"
-    plain = not np.any(mu)  # plain gradient descent: p -= lr * g, as matrix_mlp does without momentum
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(steps):
-            z1 = x1 * W1[:, None, :, 0] + x2 * W1[:, None, :, 1] + b1[:, None, :]  # (R, 4, H)
-            a1 = np.tanh(z1) if activation == "tanh" else _sigmoid(z1)
-            z2 = (a1 * W2).sum(axis=2) + b2  # (R, 4)
-            if loss == "mse":
-                out = _sigmoid(z2)
-                err = out - t
-                losses[step] = np.mean(err * err, axis=1)
-                dz2 = 2.0 * err / n * out * (1.0 - out)
-            else:
-                losses[step] = np.mean(np.logaddexp(0.0, z2) - t * z2, axis=1)
-                dz2 = (_sigmoid(z2) - t) / n
-            dz2_ = dz2[:, :, None]  # (R, 4, 1)
-            dW2 = (dz2_ * a1).sum(axis=1)[:, None, :]
-            db2 = dz2.sum(axis=1, keepdims=True)
-            dz1 = dz2_ * W2 * ((1.0 - a1 * a1) if activation == "tanh" else a1 * (1.0 - a1))
-            dW1 = np.stack([(dz1 * x1).sum(axis=1), (dz1 * x2).sum(axis=1)], axis=2)
-            db1 = dz1.sum(axis=1)
-            if masked:
-                dW2 *= mask[:, None, :]
-                dW1 *= mask[:, :, None]
-                db1 *= mask
-            if plain:
-                for p, g, l in zip(params, (dW1, db1, dW2, db2), lrs_):
-                    p -= l * g
-            else:
-                for p, g, v, m, l in zip(params, (dW1, db1, dW2, db2), velocity, mus, lrs_):
-                    v *= m
-                    v -= l * g
-                    p += v
-            if step + 1 in keep_set:
-                snapshot()
-    return XorGrid(
-        loss=losses,
-        snapshots=keep,
-        W1=np.stack(kept["W1"]),
-        b1=np.stack(kept["b1"]),
-        W2=np.stack(kept["W2"]),
-        b2=np.stack(kept["b2"]),
-        hidden=np.asarray(hidden),
+    """Train one ``2-hidden[r]-1`` network per run ``r`` on the four XOR points, all at once, for
+    ``steps`` updates (see :class:`XorGridTrainer` for the arguments)."""
+    trainer = XorGridTrainer(
+        hidden, seeds, lrs, momenta, loss=loss, every=every, activation=activation, init=init, scale=scale
     )
+    trainer.advance(steps)
+    return trainer.grid()

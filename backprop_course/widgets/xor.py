@@ -17,7 +17,7 @@ from ..plots import CLASS_COLORS, predict_scores
 from .common import _NUMPY_ACTIVATIONS, _count
 from .live import FigureView, image_explorer
 from .neurons import decision_line
-from .precompute import XorGrid, train_xor_grid
+from .precompute import XorGridTrainer
 
 
 def train_xor(
@@ -287,9 +287,9 @@ def _xor_title(hidden: int, seed: int, steps: int, loss: float, acc: float) -> s
 def xor_explorer() -> object:
     """Sliders for hidden width, seed, steps and learning rate, drawing :func:`xor_hidden_units_figure`.
 
-    For each learning rate, every width and seed trains at once with weights kept every 50 steps
-    (:func:`~backprop_course.widgets.precompute.train_xor_grid`, the same steps as
-    :func:`train_xor`), so the width, seed and steps sliders only look results up.
+    For each learning rate, every width and seed trains at once, as far as the steps slider has
+    gone, with weights kept every 50 steps (:class:`~backprop_course.widgets.precompute.XorGridTrainer`,
+    the same steps as :func:`train_xor`), so the width and seed sliders only look results up.
     """
     import ipywidgets as widgets
 
@@ -298,23 +298,18 @@ def xor_explorer() -> object:
     # one view (one figure) per width, made now: moving the width slider switches figures
     views = {h: HiddenUnitsView(X, y) for h in range(1, widths + 1)}
     shown: list[HiddenUnitsView] = [views[2]]
-    grids: dict[float, XorGrid] = {}
+    trainers: dict[float, XorGridTrainer] = {}
     box: list[Any] = []  # the explorer, once made
 
     def update(hidden: int, seed: int, steps: int, lr: float) -> None:
         key = round(float(lr), 10)
-        if key not in grids:  # every width and seed at once: one run per (width, seed)
+        if key not in trainers:  # every width and seed at once: one run per (width, seed)
             runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
-            grids[key] = train_xor_grid(
-                [h for h, _ in runs],
-                [s for _, s in runs],
-                [lr] * len(runs),
-                [0.0] * len(runs),
-                steps=max_steps,
-                loss="bce",
-                every=50,
+            trainers[key] = XorGridTrainer(
+                [h for h, _ in runs], [s for _, s in runs], [lr] * len(runs), [0.0] * len(runs), loss="bce", every=50
             )
-        weights = grids[key].weights((hidden - 1) * seeds + seed, steps)
+        # trained only as far as the steps slider has gone
+        weights = trainers[key].weights((hidden - 1) * seeds + seed, steps)
         (W, b), (V, c) = weights
         z = np.tanh(X @ W.T + b) @ V[0] + c[0]
         loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
