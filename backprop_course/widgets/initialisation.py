@@ -223,6 +223,7 @@ def init_explorer() -> object:
                 loss="bce",
                 every=1,
                 init=init,
+                record_loss=False,
                 scale=scale,
             )
         trainer, run = trainers[key], (hidden - 1) * seeds + seed

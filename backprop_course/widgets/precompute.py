@@ -69,6 +69,7 @@ class XorGridTrainer:
         every: keep the weights every ``every`` steps (0: only at the steps :meth:`advance` stops at).
         activation: ``"tanh"`` or ``"sigmoid"`` hidden units.
         init, scale: the initialisation of :class:`~backprop_course.matrix_mlp.MatrixMLP`.
+        record_loss: keep every run's loss at every step (:meth:`grid`'s ``loss``); without, a step is cheaper.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class XorGridTrainer:
         activation: str = "tanh",
         init: str = "uniform",
         scale: float = 1.0,
+        record_loss: bool = True,
     ) -> None:
         if loss not in ("mse", "bce"):
             raise ValueError(f"loss must be 'mse' or 'bce', got {loss!r}")
@@ -114,7 +116,7 @@ class XorGridTrainer:
         # A padded tanh unit has tanh(0) = 0 as output and 0 weights out, so all its gradients are
         # exactly 0 already; a sigmoid unit outputs 1/2 and needs its gradients masked.
         self.masked = activation != "tanh"
-        self.loss_name, self.activation, self.every = loss, activation, every
+        self.loss_name, self.activation, self.every, self.record_loss = loss, activation, every, record_loss
         self.hidden = np.asarray(hidden)
         self.step = 0
         self.losses: list[np.ndarray] = []
@@ -124,24 +126,31 @@ class XorGridTrainer:
         """Train every run until it has had ``steps`` updates (nothing if it has had them already)."""
         W1, b1, W2, b2 = self.params
         x1, x2, t, n = self.x1, self.x2, self.t, self.n
-        tanh = self.activation == "tanh"
+        tanh, mse, record = self.activation == "tanh", self.loss_name == "mse", self.record_loss
+        every, kept = self.every, self.kept
         with np.errstate(over="ignore", invalid="ignore"):
             while self.step < steps:
-                z1 = x1 * W1[:, None, :, 0] + x2 * W1[:, None, :, 1] + b1[:, None, :]  # (R, 4, H)
-                a1 = np.tanh(z1) if tanh else _sigmoid(z1)
-                z2 = (a1 * W2).sum(axis=2) + b2  # (R, 4)
-                if self.loss_name == "mse":
+                z1 = x1 * W1[:, None, :, 0]
+                z1 += x2 * W1[:, None, :, 1]
+                z1 += b1[:, None, :]  # (R, 4, H)
+                a1 = np.tanh(z1, out=z1) if tanh else _sigmoid(z1)
+                z2 = (a1 * W2).sum(axis=2)
+                z2 += b2  # (R, 4)
+                if mse:
                     out = _sigmoid(z2)
                     err = out - t
-                    self.losses.append(np.mean(err * err, axis=1))
+                    if record:
+                        self.losses.append(np.mean(err * err, axis=1))
                     dz2 = 2.0 * err / n * out * (1.0 - out)
                 else:
-                    self.losses.append(np.mean(np.logaddexp(0.0, z2) - t * z2, axis=1))
+                    if record:
+                        self.losses.append(np.mean(np.logaddexp(0.0, z2) - t * z2, axis=1))
                     dz2 = (_sigmoid(z2) - t) / n
                 dz2_ = dz2[:, :, None]  # (R, 4, 1)
                 dW2 = (dz2_ * a1).sum(axis=1)[:, None, :]
                 db2 = dz2.sum(axis=1, keepdims=True)
-                dz1 = dz2_ * W2 * ((1.0 - a1 * a1) if tanh else a1 * (1.0 - a1))
+                dz1 = dz2_ * W2
+                dz1 *= (1.0 - a1 * a1) if tanh else a1 * (1.0 - a1)
                 dW1 = np.stack([(dz1 * x1).sum(axis=1), (dz1 * x2).sum(axis=1)], axis=2)
                 db1 = dz1.sum(axis=1)
                 if self.masked:
@@ -157,9 +166,9 @@ class XorGridTrainer:
                         v -= l * g
                         p += v
                 self.step += 1
-                if self.every and self.step % self.every == 0:
-                    self.kept[self.step] = [p.copy() for p in self.params]
-        self.kept.setdefault(self.step, [p.copy() for p in self.params])
+                if every and self.step % every == 0:
+                    kept[self.step] = [p.copy() for p in self.params]
+        kept.setdefault(self.step, [p.copy() for p in self.params])
 
     def weights(self, run: int, step: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Run ``run``'s ``[(W1, b1), (W2, b2)]`` after ``step`` updates, training further first if needed."""

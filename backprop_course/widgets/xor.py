@@ -306,7 +306,13 @@ def xor_explorer() -> object:
         if key not in trainers:  # every width and seed at once: one run per (width, seed)
             runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
             trainers[key] = XorGridTrainer(
-                [h for h, _ in runs], [s for _, s in runs], [lr] * len(runs), [0.0] * len(runs), loss="bce", every=50
+                [h for h, _ in runs],
+                [s for _, s in runs],
+                [lr] * len(runs),
+                [0.0] * len(runs),
+                loss="bce",
+                every=50,
+                record_loss=False,
             )
         # trained only as far as the steps slider has gone
         weights = trainers[key].weights((hidden - 1) * seeds + seed, steps)
