@@ -237,24 +237,34 @@ def init_explorer() -> object:
             ylims=weight_ranges(key, hidden),
         )
 
-    ranges: dict[tuple[str, float, int, int], list[tuple[float, float]]] = {}
+    ranges: dict[tuple[str, float, int], list[tuple[float, float]]] = {}
+    ranged_to: dict[tuple[str, float, int], int] = {}
 
     def weight_ranges(key: tuple[str, float], hidden: int) -> list[tuple[float, float]]:
-        """Each weight panel's range over every seed and trained step of this width: it stays put
-        while the seed slider moves (and while the steps slider stays within what was trained)."""
-        trainer = trainers[key]
-        index = (key[0], key[1], hidden, trainer.step)
-        if index not in ranges:
+        """Each weight panel's range over every seed and trained step of this width, with room to
+        spare: it stays put while the seed slider moves, and grows only when training leaves it."""
+        trainer, index = trainers[key], (key[0], key[1], hidden)
+        if ranged_to.get(index) != trainer.step:
             runs = slice((hidden - 1) * seeds, hidden * seeds)
-            W1 = np.stack([trainer.kept[k][0][runs, :hidden] for k in sorted(trainer.kept)])
-            b1 = np.stack([trainer.kept[k][1][runs, :hidden] for k in sorted(trainer.kept)])
-            found = []
-            for values in (W1[..., 0], W1[..., 1], b1):
+            steps = [k for k in sorted(trainer.kept) if k > ranged_to.get(index, -1)]
+            W1 = np.stack([trainer.kept[k][0][runs, :hidden] for k in steps])
+            b1 = np.stack([trainer.kept[k][1][runs, :hidden] for k in steps])
+            found = list(ranges.get(index, []))
+            for panel, values in enumerate((W1[..., 0], W1[..., 1], b1)):
                 finite = values[np.isfinite(values)]
                 lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-                margin = 0.05 * (hi - lo) + 1e-3
-                found.append((lo - margin, hi + margin))
-            ranges[index] = found
+                if panel < len(found):
+                    old_lo, old_hi = found[panel]
+                    if old_lo <= lo and hi <= old_hi:
+                        continue
+                    lo, hi = min(lo, old_lo), max(hi, old_hi)
+                margin = 0.15 * (hi - lo) + 1e-3  # room to grow into before the limits must move
+                limits = (lo - margin, hi + margin)
+                if panel < len(found):
+                    found[panel] = limits
+                else:
+                    found.append(limits)
+            ranges[index], ranged_to[index] = found, trainer.step
         return ranges[index]
 
     return view_explorer(
