@@ -439,8 +439,7 @@ def backward_stepper(root: Value) -> Any:
     """
     import ipywidgets as widgets
 
-    view = BackwardStepView(root, show_rule=False)
-    freeze_layout_safe(view.figure)
+    view = BackwardStepView(root, show_rule=False)  # axes placed by hand: no layout engine
     n = len(view.steps)
     state = widgets.IntSlider(value=0, min=0, max=n, description="state", continuous_update=True)
     play = widgets.Play(value=0, min=0, max=n, interval=900, description="play")
@@ -477,11 +476,6 @@ def backward_stepper(root: Value) -> Any:
     box.view = view
     box.next_button, box.back_button, box.play = step_button, back, play
     return box
-
-
-def freeze_layout_safe(fig: Figure) -> None:
-    """The stepper's axes are placed by hand: nothing to lay out (kept for symmetry with the explorers)."""
-    fig.set_layout_engine("none")
 
 
 # ------------------------------------------------------------------ the forward pass

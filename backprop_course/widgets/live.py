@@ -9,8 +9,11 @@ fraction of that, fast enough to follow a slider while it is dragged.
 - :func:`new_figure`: a figure with its own Agg canvas, outside pyplot (so the inline backend
   never shows it by itself, and nothing has to close it), or a pyplot one for static pictures;
 - :func:`render_png`: draw the figure and encode it as PNG with light compression;
-- :func:`image_explorer`: controls + an ``ipywidgets.Image`` showing the figure, redrawn by an
-  ``update(**values)`` function on every change.
+- :class:`FigureView`: a picture made once and redrawn in place; the plain plotting functions and
+  the explorers both draw through one, so the live picture is the static one;
+- :class:`Frames`: blitting, for views whose axes keep their limits while a control moves;
+- :func:`image_explorer`, :func:`view_explorer`: controls + an ``ipywidgets.Image`` showing the
+  figure, redrawn on every change.
 
 ipywidgets is imported inside :func:`image_explorer` only.
 """
@@ -88,12 +91,6 @@ def render_png(fig: Figure) -> bytes:
     canvas.draw()
     # RGB: the figure background is opaque, and a quarter less data to compress
     return encode_png(np.asarray(canvas.buffer_rgba())[..., :3])
-
-
-def freeze_layout(fig: Figure) -> None:
-    """Lay ``fig`` out once (``tight_layout``) and keep that layout for every later frame."""
-    fig.tight_layout()
-    fig.set_layout_engine("none")
 
 
 def picture_widget() -> Any:
