@@ -95,18 +95,17 @@ class XorGridTrainer:
             raise ValueError("hidden, seeds, lrs and momenta need one entry per run, the same number each")
         X, y = data.xor()
         self.t = y.astype(np.float64)[None, :]  # (1, 4)
-        # inputs with a 1 appended, so that a unit's (w1, w2, b) is one row: z = (w1, w2, b) . (x1, x2, 1)
-        self.xa = np.column_stack([X, np.ones(len(X))])[None, :, None, :]  # (1, 4, 1, 3)
+        self.x1, self.x2 = X[:, 0][None, :, None], X[:, 1][None, :, None]  # (1, 4, 1): two inputs, no matmul
         self.n = len(X)
         H = int(max(hidden))
-        Wb, W2, b2 = np.zeros((R, H, 3)), np.zeros((R, 1, H)), np.zeros((R, 1))
+        W1, b1, W2, b2 = np.zeros((R, H, 2)), np.zeros((R, H)), np.zeros((R, 1, H)), np.zeros((R, 1))
         self.mask = np.zeros((R, H))
         output = "sigmoid" if loss == "mse" else "linear"
         for r, (h, s) in enumerate(zip(hidden, seeds)):
             (w1, c1), (w2, c2) = MatrixMLP(2, [int(h), 1], activation, output, init, scale, seed=int(s)).params
-            Wb[r, :h, :2], Wb[r, :h, 2], W2[r, :, :h], b2[r] = w1, c1, w2, c2
+            W1[r, :h], b1[r, :h], W2[r, :, :h], b2[r] = w1, c1, w2, c2
             self.mask[r, :h] = 1.0
-        self.params = [Wb, W2, b2]
+        self.params = [W1, b1, W2, b2]
         self.velocity = [np.zeros_like(p) for p in self.params]
         mu = np.asarray(momenta, dtype=np.float64)
         lr = np.asarray(lrs, dtype=np.float64)
@@ -121,22 +120,19 @@ class XorGridTrainer:
         self.hidden = np.asarray(hidden)
         self.step = 0
         self.losses: list[np.ndarray] = []
-        self.kept: dict[int, list[np.ndarray]] = {0: self._snapshot()}
-
-    def _snapshot(self) -> list[np.ndarray]:
-        """Copies of the weights as ``[W1, b1, W2, b2]`` (``W1``, ``b1``: views of one copy)."""
-        Wb, W2, b2 = (p.copy() for p in self.params)
-        return [Wb[..., :2], Wb[..., 2], W2, b2]
+        self.kept: dict[int, list[np.ndarray]] = {0: [p.copy() for p in self.params]}
 
     def advance(self, steps: int) -> None:
         """Train every run until it has had ``steps`` updates (nothing if it has had them already)."""
-        Wb, W2, b2 = self.params
-        xa, t, n = self.xa, self.t, self.n
+        W1, b1, W2, b2 = self.params
+        x1, x2, t, n = self.x1, self.x2, self.t, self.n
         tanh, mse, record = self.activation == "tanh", self.loss_name == "mse", self.record_loss
         every, kept = self.every, self.kept
         with np.errstate(over="ignore", invalid="ignore"):
             while self.step < steps:
-                z1 = (Wb[:, None, :, :] * xa).sum(axis=3)  # (R, 4, H): w1 x1 + w2 x2 + b
+                z1 = x1 * W1[:, None, :, 0]
+                z1 += x2 * W1[:, None, :, 1]
+                z1 += b1[:, None, :]  # (R, 4, H)
                 a1 = np.tanh(z1, out=z1) if tanh else _sigmoid(z1)
                 z2 = (a1 * W2).sum(axis=2)
                 z2 += b2  # (R, 4)
@@ -155,22 +151,24 @@ class XorGridTrainer:
                 db2 = dz2.sum(axis=1, keepdims=True)
                 dz1 = dz2_ * W2
                 dz1 *= (1.0 - a1 * a1) if tanh else a1 * (1.0 - a1)
-                dWb = (dz1[..., None] * xa).sum(axis=1)  # (R, H, 3): the gradients of w1, w2 and b
+                dW1 = np.stack([(dz1 * x1).sum(axis=1), (dz1 * x2).sum(axis=1)], axis=2)
+                db1 = dz1.sum(axis=1)
                 if self.masked:
                     dW2 *= self.mask[:, None, :]
-                    dWb *= self.mask[:, :, None]
+                    dW1 *= self.mask[:, :, None]
+                    db1 *= self.mask
                 if self.plain:
-                    for p, g, l in zip(self.params, (dWb, dW2, db2), self.lrs):
+                    for p, g, l in zip(self.params, (dW1, db1, dW2, db2), self.lrs):
                         p -= l * g
                 else:
-                    for p, g, v, m, l in zip(self.params, (dWb, dW2, db2), self.velocity, self.mus, self.lrs):
+                    for p, g, v, m, l in zip(self.params, (dW1, db1, dW2, db2), self.velocity, self.mus, self.lrs):
                         v *= m
                         v -= l * g
                         p += v
                 self.step += 1
                 if every and self.step % every == 0:
-                    kept[self.step] = self._snapshot()
-        kept.setdefault(self.step, self._snapshot())
+                    kept[self.step] = [p.copy() for p in self.params]
+        kept.setdefault(self.step, [p.copy() for p in self.params])
 
     def weights(self, run: int, step: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Run ``run``'s ``[(W1, b1), (W2, b2)]`` after ``step`` updates, training further first if needed."""
