@@ -12,8 +12,14 @@ downloaded). The test is skipped only when Chromium or Playwright is missing, wi
 reason (it fails instead where $BACKPROP_COURSE_REQUIRE_BROWSER is set, as in CI).
 A screenshot of each notebook's widget goes to ``test-artifacts/``.
 
-Notebooks: a small one made here (the neuron explorer of notebook 03), and the course's
-own lecture notebooks that have a slider explorer.
+Notebooks: small ones made here (the neuron explorer of notebook 03, the backward-pass
+stepper, the live playground), and the course's own lecture notebooks that have a slider
+explorer. The stepper is clicked through to the end and the gradients it shows are compared
+with ``backward()``; the playground is played for two seconds (the loss it shows must fall,
+the frames that reach the page are counted) and paused (training must stop). Frame rates are
+not asserted here: ``benchmarks/widgets.py --browser`` measures them.
+
+The set-up (:func:`running_lab`, :func:`chromium`, :func:`open_and_run`) is shared with that benchmark.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -99,111 +106,164 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def small_widget_notebook() -> nbformat.NotebookNode:
-    """A notebook of our own: set-up as the lectures do it, then one explorer with sliders."""
+def _notebook(title: str, *cells: str) -> nbformat.NotebookNode:
+    """A notebook of our own: a title, the set-up as the lectures do it, then ``cells``."""
     v4 = nbformat.v4
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.cells = [
-        v4.new_markdown_cell("# Browser test: the neuron explorer"),
+        v4.new_markdown_cell(f"# Browser test: {title}"),
         v4.new_code_cell(
-            "%matplotlib inline\nfrom IPython.display import display\n\nfrom backprop_course import widgets"
+            "%matplotlib inline\nfrom IPython.display import display\n\nfrom backprop_course import Value, widgets"
         ),
-        v4.new_code_cell("display(widgets.neuron_explorer())"),
+        *(v4.new_code_cell(cell) for cell in cells),
         v4.new_code_cell("print('done')"),
     ]
     return nb
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory) -> Iterator[dict]:
-    """A JupyterLab server on localhost with a temporary root holding the notebooks under test."""
+def small_widget_notebook() -> nbformat.NotebookNode:
+    """One explorer with sliders."""
+    return _notebook("the neuron explorer", "display(widgets.neuron_explorer())")
+
+
+#: the graph of the stepper notebook, L = tanh((a*b + c) * f) + d: a reused node (d) and fan-out
+STEPPER_GRAPH = """\
+a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-0.2, label="f")
+e = a * b
+e.label = "e"
+d = e + c
+d.label = "d"
+t = (d * f).tanh()
+t.label = "t"
+L = t + d
+L.label = "L"
+"""
+
+
+def stepper_notebook() -> nbformat.NotebookNode:
+    return _notebook("the backward-pass stepper", STEPPER_GRAPH + "display(widgets.backward_stepper(L))")
+
+
+def playground_notebook() -> nbformat.NotebookNode:
+    return _notebook("the live playground", "display(widgets.playground(dataset='circles', units=4))")
+
+
+#: notebooks made here: name -> builder
+OWN_NOTEBOOKS: dict[str, Callable[[], nbformat.NotebookNode]] = {
+    "widget_fixture": small_widget_notebook,
+    "stepper_fixture": stepper_notebook,
+    "playground_fixture": playground_notebook,
+}
+
+
+@contextmanager
+def running_lab(notebooks: dict[str, nbformat.NotebookNode], lectures: tuple[str, ...] = ()) -> Iterator[dict]:
+    """A JupyterLab server on localhost with a temporary root holding ``notebooks`` (and copies of ``lectures``)."""
     try:
         import jupyterlab  # noqa: F401
     except ImportError:
         pytest.fail('JupyterLab is not installed but Playwright is: python -m pip install -e ".[test]"')
-    base = tmp_path_factory.mktemp("jupyterlab")
-    root = base / "root"
-    root.mkdir()
-    nbformat.write(small_widget_notebook(), root / "widget_fixture.ipynb")
-    for name in LECTURES_WITH_SLIDERS:
-        source = ROOT / "notebooks" / f"{name}.ipynb"
-        if source.exists():
-            shutil.copy(source, root / source.name)
-    # JupyterLab settings: no "get news?" toast, and every cell kept in the page (no windowing)
-    settings = base / "settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    }.items():
-        target = settings / f"{plugin}.jupyterlab-settings"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MPLBACKEND"))}
-    env.update(
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        JUPYTER_DATA_DIR=str(base / "data"),
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-    )
-    port, token = free_port(), secrets.token_hex(16)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
-        command.append("--allow-root")
-    log_path = base / "jupyterlab.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
-    url = f"http://127.0.0.1:{port}"
+    import tempfile
 
-    def log_tail() -> str:
-        return "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+    with tempfile.TemporaryDirectory(prefix="jupyterlab-") as tmp:
+        base = Path(tmp)
+        root = base / "root"
+        root.mkdir()
+        for name, nb in notebooks.items():
+            nbformat.write(nb, root / f"{name}.ipynb")
+        for name in lectures:
+            source = ROOT / "notebooks" / f"{name}.ipynb"
+            if source.exists():
+                shutil.copy(source, root / source.name)
+        # JupyterLab settings: no "get news?" toast, and every cell kept in the page (no windowing)
+        settings = base / "settings"
+        for plugin, values in {
+            "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+            "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        }.items():
+            target = settings / f"{plugin}.jupyterlab-settings"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(values))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MPLBACKEND"))}
+        env.update(
+            JUPYTER_CONFIG_DIR=str(base / "config"),
+            JUPYTER_DATA_DIR=str(base / "data"),
+            JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+            JUPYTERLAB_SETTINGS_DIR=str(settings),
+            JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
+        )
+        port, token = free_port(), secrets.token_hex(16)
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
+            command.append("--allow-root")
+        log_path = base / "jupyterlab.log"
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+        url = f"http://127.0.0.1:{port}"
 
-    def answering() -> bool:
-        if server.poll() is not None:
-            pytest.fail(f"JupyterLab exited with code {server.returncode}:\n{log_tail()}")
+        def log_tail() -> str:
+            return "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+
+        def answering() -> bool:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited with code {server.returncode}:\n{log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
         try:
-            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+            wait_until(answering, SERVER_START_TIMEOUT, "JupyterLab to start")
+            yield {"url": url, "token": token, "root": root, "log_tail": log_tail}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
-    try:
-        wait_until(answering, SERVER_START_TIMEOUT, "JupyterLab to start")
-        yield {"url": url, "token": token, "root": root, "log_tail": log_tail}
-    finally:
-        server.terminate()
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[dict]:
+    with running_lab({name: build() for name, build in OWN_NOTEBOOKS.items()}, LECTURES_WITH_SLIDERS) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as running:
+        yield running
 
 
 def _notebooks_under_test() -> list[str]:
+    """The slider test's notebooks: ours, then the lectures present."""
     present = [name for name in LECTURES_WITH_SLIDERS if (ROOT / "notebooks" / f"{name}.ipynb").exists()]
     return ["widget_fixture", *present]
 
@@ -244,42 +304,76 @@ def problems_on_page(page) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", _notebooks_under_test())
-def test_widget_notebook_runs_and_its_plot_follows_the_slider(lab, browser, name):
-    ARTIFACTS.mkdir(exist_ok=True)
+def open_and_run(lab: dict, browser, name: str):
+    """Open notebook ``name`` alone in JupyterLab, clear its outputs, Run All, wait until done; return the page."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(30_000)
+    # a workspace of its own, reset, so that only this notebook is open
+    page.goto(f"{lab['url']}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={lab['token']}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
+    assert page.locator(".jp-NotebookPanel").count() == 1
+    wait_until(lambda: kernel_status(page) == "Idle", 60, "the kernel to start (status bar: Idle)")
+    code_cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+    n_code = code_cells.count()
+    assert n_code >= 2
+
+    # start from a clean page, so every output below comes from this run
+    click_menu(page, "Edit", "Clear Outputs of All Cells")
+    wait_until(lambda: page.locator(".jp-NotebookPanel .jp-OutputArea-output").count() == 0, 10, "cleared")
+    click_menu(page, "Run", "Run All Cells")
+
+    def finished() -> bool:
+        prompts = [p.strip() for p in code_cells.locator(".jp-InputArea-prompt").all_inner_texts()]
+        numbered = [p for p in prompts if p.strip("[]: ").isdigit()]
+        return len(numbered) == n_code and kernel_status(page) == "Idle"
+
+    wait_until(finished, RUN_ALL_TIMEOUT, f"all {n_code} code cells to run", interval=0.5)
+    assert problems_on_page(page) == []
+    return page
+
+
+@contextmanager
+def notebook_page(lab: dict, browser, name: str) -> Iterator[object]:
+    """:func:`open_and_run`, a screenshot ``test-artifacts/browser-NAME.png`` at the end (``-FAILED`` on failure)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = None
     try:
-        # a workspace of its own, reset, so that only this notebook is open
-        page.goto(f"{lab['url']}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={lab['token']}")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
-        assert page.locator(".jp-NotebookPanel").count() == 1
-        wait_until(lambda: kernel_status(page) == "Idle", 60, "the kernel to start (status bar: Idle)")
-        code_cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-        n_code = code_cells.count()
-        assert n_code >= 2
+        page = open_and_run(lab, browser, name)
+        yield page
+        page.screenshot(path=str(ARTIFACTS / f"browser-{name}.png"))
+    except BaseException:
+        if page is not None:
+            page.screenshot(path=str(ARTIFACTS / f"browser-{name}-FAILED.png"))
+        print("JupyterLab log (last lines):\n" + lab["log_tail"]())
+        raise
+    finally:
+        if page is not None:
+            page.close()
+        shut_down_kernels(lab)
 
-        # start from a clean page, so every output below comes from this run
-        click_menu(page, "Edit", "Clear Outputs of All Cells")
-        wait_until(lambda: page.locator(".jp-NotebookPanel .jp-OutputArea-output").count() == 0, 10, "cleared")
-        click_menu(page, "Run", "Run All Cells")
 
-        def finished() -> bool:
-            prompts = [p.strip() for p in code_cells.locator(".jp-InputArea-prompt").all_inner_texts()]
-            numbered = [p for p in prompts if p.strip("[]: ").isdigit()]
-            return len(numbered) == n_code and kernel_status(page) == "Idle"
+def watch_image(page, image) -> None:
+    """Count the changes of ``image``'s ``src`` in the page (each is a new frame): ``window.bcFrames``."""
+    image.evaluate(
+        """img => {
+            window.bcFrames = 0;
+            const count = () => { window.bcFrames += 1; };
+            new MutationObserver(count).observe(img, {attributes: true, attributeFilter: ['src']});
+        }"""
+    )
 
-        wait_until(finished, RUN_ALL_TIMEOUT, f"all {n_code} code cells to run", interval=0.5)
-        assert problems_on_page(page) == []
 
-        # the first interactive explorer with a slider and a plot
-        explorer = page.locator(".widget-interact", has=page.locator(".widget-slider")).first
+@pytest.mark.parametrize("name", _notebooks_under_test())
+def test_widget_notebook_runs_and_its_plot_follows_the_slider(lab, browser, name):
+    with notebook_page(lab, browser, name) as page:
+        # the first explorer with a slider and a picture
+        explorer = page.locator(".backprop-course-explorer", has=page.locator(".widget-slider")).first
         explorer.wait_for(state="visible")
         explorer.scroll_into_view_if_needed()
-        image = explorer.locator(".widget-output img").first
+        image = explorer.locator("img").last
         image.wait_for(state="visible")
         before = image.get_attribute("src")
-        assert before and before.startswith("data:image/png;base64,")
+        assert before
         slider = explorer.locator(".widget-slider").first
         readout = slider.locator(".widget-readout")
         value_before = readout.inner_text()
@@ -302,18 +396,105 @@ def test_widget_notebook_runs_and_its_plot_follows_the_slider(lab, browser, name
         def redrawn() -> bool:
             problems = problems_on_page(page)
             assert problems == [], "after moving the slider"
-            src = explorer.locator(".widget-output img").first
-            return src.count() == 1 and src.get_attribute("src") not in (None, before)
+            return image.get_attribute("src") not in (None, before)
 
         wait_until(redrawn, REDRAW_TIMEOUT, f"the plot to change after moving the slider from {value_before}")
         wait_until(lambda: kernel_status(page) == "Idle", 30, "the kernel to go idle after redrawing")
         assert problems_on_page(page) == []
         explorer.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / f"browser-{name}.png"))
-    except BaseException:
-        page.screenshot(path=str(ARTIFACTS / f"browser-{name}-FAILED.png"))
-        print("JupyterLab log (last lines):\n" + lab["log_tail"]())
-        raise
-    finally:
-        page.close()
-        shut_down_kernels(lab)
+
+
+def expected_stepper_grads() -> dict[str, float]:
+    """The grads ``backward()`` gives on the stepper notebook's graph, computed here, in the test's own process."""
+    from backprop_course import Value
+
+    scope: dict[str, object] = {"Value": Value}
+    exec(STEPPER_GRAPH, scope)
+    L = scope["L"]
+    L.backward()  # type: ignore[attr-defined]
+    return {name: scope[name].grad for name in ("a", "b", "c", "f", "e", "d", "t", "L")}  # type: ignore[attr-defined]
+
+
+def test_the_stepper_clicked_to_the_end_shows_the_grads_of_backward(lab, browser):
+    with notebook_page(lab, browser, "stepper_fixture") as page:
+        stepper = page.locator(".backprop-course-stepper").first
+        stepper.wait_for(state="visible")
+        stepper.scroll_into_view_if_needed()
+        text = stepper.locator(".bc-stepper-text")
+        image = stepper.locator("img").last
+        assert "grads: " in text.inner_text() and "a = ?" in text.inner_text()
+        next_button = stepper.locator("button.bc-next")
+        seen_plus_equals = False
+        for rule in range(1, 6):  # five interior nodes: e, d, d*f, t, L
+            src, shown = image.get_attribute("src"), text.inner_text()
+            next_button.click()
+            wait_until(
+                lambda shown=shown, src=src: text.inner_text() != shown and image.get_attribute("src") != src,
+                REDRAW_TIMEOUT,
+                f"rule {rule} to be drawn",
+            )
+            assert f"rule {rule}:" in text.inner_text()
+            seen_plus_equals |= "+=" in text.inner_text()
+        assert seen_plus_equals, "d is used twice: its second gradient must be added with +="
+        line = text.inner_text().split("grads: ")[1].strip()
+        shown = {name: float(value) for name, value in (part.split(" = ") for part in line.split(", "))}
+        expected = expected_stepper_grads()
+        for name, grad in expected.items():
+            assert shown[name] == pytest.approx(grad, rel=1e-5, abs=1e-9), name
+        next_button.click()  # past the end: nothing changes
+        time.sleep(0.5)
+        assert text.inner_text().split("grads: ")[1].strip() == line
+        assert problems_on_page(page) == []
+
+
+def playground_numbers(box) -> tuple[int, float, int]:
+    """The steps, the loss and the frames the playground's status line shows."""
+    return (
+        int(box.locator(".bc-step-count").inner_text()),
+        float(box.locator(".bc-loss").inner_text()),
+        int(box.locator(".bc-frames").inner_text()),
+    )
+
+
+def play_button(box):
+    """The playground's Play/Pause toggle."""
+    return box.locator("button.bc-play")
+
+
+def count_playground_frames(page, seconds: float) -> int:
+    """Press Play on the page's playground, count the frames that reach the page in ``seconds``, press Pause."""
+    box = page.locator(".backprop-course-playground").first
+    box.scroll_into_view_if_needed()
+    watch_image(page, box.locator("img").last)
+    play_button(box).click()
+    time.sleep(seconds)
+    frames = int(page.evaluate("window.bcFrames"))
+    play_button(box).click()  # pause
+    return frames
+
+
+def test_the_playground_trains_while_playing_and_stops_when_paused(lab, browser):
+    with notebook_page(lab, browser, "playground_fixture") as page:
+        box = page.locator(".backprop-course-playground").first
+        box.wait_for(state="visible")
+        box.scroll_into_view_if_needed()
+        steps0, loss0, frames0 = playground_numbers(box)
+        assert steps0 == 0
+        watch_image(page, box.locator("img").last)
+        play_button(box).click()
+        time.sleep(2.0)
+        steps1, loss1, frames1 = playground_numbers(box)
+        page_frames = int(page.evaluate("window.bcFrames"))
+        print(f"2 s of Play: {steps1} steps, loss {loss0:.4f} -> {loss1:.4f}, {page_frames} frames reached the page")
+        assert steps1 > 0 and frames1 > frames0 and page_frames > 0
+        assert loss1 < loss0, "the loss shown did not fall while playing"
+        play_button(box).click()  # pause
+        time.sleep(0.5)  # the last ticks in flight arrive
+        paused = playground_numbers(box)
+        time.sleep(1.0)
+        assert playground_numbers(box) == paused, "training went on after Pause"
+        box.locator(".bc-step button, button.bc-step").first.click()
+        wait_until(lambda: playground_numbers(box)[0] == paused[0] + 10, REDRAW_TIMEOUT, "one Step (10 steps)")
+        box.locator(".bc-reset button, button.bc-reset").first.click()
+        wait_until(lambda: playground_numbers(box)[0] == 0, REDRAW_TIMEOUT, "Reset to step 0")
+        assert problems_on_page(page) == []

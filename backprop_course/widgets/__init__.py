@@ -20,10 +20,24 @@ One module per topic; this package re-exports every public name, so
 - :mod:`.initialisation` (notebook 06): symmetry breaking and the init scale
 - :mod:`.local_minima` (notebook 07): a bumpy 1-D loss, XOR runs stuck by seed
 - :mod:`.training` (notebook 09): a ReLU MLP trained end to end on 2-D data
+- :mod:`.backward_stepper` (notebook 02): the backward pass one rule at a time
+- :mod:`.playground` (notebooks 05, 09): live training, TensorFlow-Playground style
+- :mod:`.live` (all): one figure per widget, updated in place and rendered fast
 """
 
 from __future__ import annotations
 
+from .backward_stepper import (
+    BackwardStep,
+    Contribution,
+    ForwardStep,
+    backward_stepper,
+    backward_steps,
+    describe_backward_step,
+    draw_backward_step,
+    draw_forward_step,
+    forward_steps,
+)
 from .common import figure_explorer, figure_output
 from .derivatives import (
     NUDGE_FUNCTIONS,
@@ -61,6 +75,7 @@ from .local_minima import (
     xor_seed_explorer,
 )
 from .neurons import NEURON_DATASETS, decision_line, neuron_explorer, neuron_output, plot_neuron
+from .playground import PLAYGROUND_DATASETS, Playground, playground, playground_data, playground_figure
 from .training import TRAINING_DATASETS, plot_training_run, train_on_dataset, training_explorer
 from .xor import (
     bce_and_accuracy,
@@ -72,6 +87,21 @@ from .xor import (
 )
 
 __all__: list[str] = [
+    # the backward-pass stepper and the live playground
+    "BackwardStep",
+    "Contribution",
+    "ForwardStep",
+    "PLAYGROUND_DATASETS",
+    "Playground",
+    "backward_stepper",
+    "backward_steps",
+    "describe_backward_step",
+    "draw_backward_step",
+    "draw_forward_step",
+    "forward_steps",
+    "playground",
+    "playground_data",
+    "playground_figure",
     # notebooks 01-03
     "NEURON_DATASETS",
     "NUDGE_FUNCTIONS",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plots import CLASS_COLORS, plot_landscape_1d
-from .common import _count, _positive, figure_explorer
+from ..plots import CLASS_COLORS
+from .common import _count, _positive
+from .live import FigureView, view_explorer
 
 
 def quadratic_loss(w: float | np.ndarray, curvature: float = 40.0, minimum: float = 2.0) -> float | np.ndarray:
@@ -78,6 +78,66 @@ def learning_rate_regime(lr: float, curvature: float) -> str:
     return "diverges"
 
 
+class LearningRateView(FigureView):
+    """The picture of :func:`plot_learning_rate`, redrawn in place."""
+
+    figsize = (11.0, 3.8)
+
+    def build(self) -> None:
+        self.ax, self.ax_loss = ax, ax_loss = self.figure.subplots(1, 2)
+        (self.curve,) = ax.plot([], [], color="0.2", label="loss")
+        (self.path,) = ax.plot([], [], "o-", color=CLASS_COLORS[1], ms=4, lw=1, label="descent path")
+        (self.last,) = ax.plot([], [], "*", color=CLASS_COLORS[3], ms=12, label="last step")
+        ax.set_xlabel("w")
+        ax.set_ylabel("loss")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        self.leaves = ax.text(
+            0.5, 0.97, "the path leaves the picture", transform=ax.transAxes, ha="center", va="top", color="C3"
+        )
+        (self.losses,) = ax_loss.semilogy([0, 1], [1, 1], "o-", color=CLASS_COLORS[0], ms=4)
+        self.start = ax_loss.axhline(1.0, color="0.5", ls=":", lw=1, label="starting loss")
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss (log scale)")
+        ax_loss.legend(fontsize=8)
+        ax_loss.grid(alpha=0.3, which="both")
+
+    def moving_artists(self) -> list[object]:
+        # the loss curve and the left limits change only with the curvature (then the next frame is
+        # drawn whole); the right axes, whose log scale follows every change, is redrawn whole
+        return [self.path, self.last, self.leaves, self.ax.title, self.ax_loss]
+
+    def draw(
+        self, lr: float = 0.01, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
+    ) -> None:
+        if (curvature, w0, minimum) != getattr(self, "shape", None):
+            self.shape = (curvature, w0, minimum)
+            self.invalidate()
+        path = quadratic_descent(lr, curvature, w0, minimum, steps)
+        regime = learning_rate_regime(lr, curvature)
+        half = max(1.0, 1.5 * abs(w0 - minimum))
+        lo, hi = minimum - half, minimum + half
+        ws = np.linspace(lo, hi, 400)
+        self.curve.set_data(ws, quadratic_loss(ws, curvature, minimum))
+        with np.errstate(over="ignore", invalid="ignore"):
+            losses_ = np.asarray(quadratic_loss(path, curvature, minimum), dtype=np.float64)
+        self.path.set_data(path, losses_)
+        self.last.set_data(path[-1:], losses_[-1:])
+        self.ax.set_xlim(lo, hi)
+        top = float(quadratic_loss(lo, curvature, minimum))
+        self.ax.set_ylim(-0.05 * top, 1.1 * top)
+        self.ax.set_title(f"lr = {lr:.3g}, lr·c = {lr * curvature:.3g}: {regime}")
+        self.leaves.set_visible(not np.all((path >= lo) & (path <= hi)))
+        floor = 1e-20  # an exact 0 (one-step convergence) would vanish from a log plot
+        shown = np.maximum(losses_, floor)
+        self.losses.set_data(np.arange(path.size), shown)
+        self.start.set_ydata([losses_[0], losses_[0]])
+        finite = shown[np.isfinite(shown)]
+        self.ax_loss.set_xlim(-0.5, path.size - 0.5)
+        self.ax_loss.set_ylim(float(finite.min()) / 3, float(finite.max()) * 3)
+        self.ax_loss.set_title(f"each step multiplies the distance to $w^*$ by 1 - lr·c = {1 - lr * curvature:.3g}")
+
+
 def plot_learning_rate(
     lr: float = 0.01, curvature: float = 40.0, w0: float = 0.0, minimum: float = 2.0, steps: int = 15
 ) -> Figure:
@@ -87,39 +147,18 @@ def plot_learning_rate(
     picture: the run is diverging). Right: the loss per step on a log scale: a line
     going down is convergence, a line going up divergence.
     """
-    path = quadratic_descent(lr, curvature, w0, minimum, steps)
-    regime = learning_rate_regime(lr, curvature)
-    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11.0, 3.8))
-    half = max(1.0, 1.5 * abs(w0 - minimum))
-    lo, hi = minimum - half, minimum + half
-    plot_landscape_1d(lambda w: float(quadratic_loss(w, curvature, minimum)), lo, hi, path=path.tolist(), ax=ax)
-    ax.set_xlim(lo, hi)
-    top = float(quadratic_loss(lo, curvature, minimum))
-    ax.set_ylim(-0.05 * top, 1.1 * top)
-    ax.set_title(f"lr = {lr:.3g}, lr·c = {lr * curvature:.3g}: {regime}")
-    if not np.all((path >= lo) & (path <= hi)):
-        ax.text(0.5, 0.97, "the path leaves the picture", transform=ax.transAxes, ha="center", va="top", color="C3")
-    with np.errstate(over="ignore", invalid="ignore"):
-        losses_ = np.asarray(quadratic_loss(path, curvature, minimum), dtype=np.float64)
-    floor = 1e-20  # an exact 0 (one-step convergence) would vanish from a log plot
-    ax_loss.semilogy(np.arange(path.size), np.maximum(losses_, floor), "o-", color=CLASS_COLORS[0], ms=4)
-    ax_loss.axhline(losses_[0], color="0.5", ls=":", lw=1, label="starting loss")
-    ax_loss.set_xlabel("step")
-    ax_loss.set_ylabel("loss (log scale)")
-    ax_loss.set_title(f"each step multiplies the distance to $w^*$ by 1 - lr·c = {1 - lr * curvature:.3g}")
-    ax_loss.legend(fontsize=8)
-    ax_loss.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    return fig
+    return LearningRateView(pyplot=True).update(lr=lr, curvature=curvature, w0=w0, minimum=minimum, steps=steps)
 
 
 def learning_rate_explorer() -> object:
-    """A log-scale learning-rate slider (and curvature, steps) drawing :func:`plot_learning_rate`."""
+    """A log-scale learning-rate slider (and curvature, steps) drawing :func:`plot_learning_rate` while dragging."""
     import ipywidgets as widgets
 
-    return figure_explorer(
-        plot_learning_rate,
-        lr=widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.05, description="lr"),
-        curvature=widgets.FloatSlider(value=40.0, min=5.0, max=80.0, step=5.0, description="curvature c"),
-        steps=widgets.IntSlider(value=15, min=1, max=40, description="steps"),
+    return view_explorer(
+        LearningRateView(),
+        {
+            "lr": widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=-1, step=0.05, description="lr"),
+            "curvature": widgets.FloatSlider(value=40.0, min=5.0, max=80.0, step=5.0, description="curvature c"),
+            "steps": widgets.IntSlider(value=15, min=1, max=40, description="steps"),
+        },
     )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import numbers
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from .. import data, matrix_mlp
 from ..optim import History
-from ..plots import CLASS_COLORS, plot_decision_boundary, plot_landscape_1d
-from .common import _count, _positive, figure_explorer
+from ..plots import CLASS_COLORS
+from .common import _count, _positive
+from .live import FigureView, view_explorer
+from .precompute import XorGrid, train_xor_grid
 
 
 def bumpy_loss(w: float | np.ndarray) -> float | np.ndarray:
@@ -58,33 +61,55 @@ def bumpy_descent(w0: float, lr: float = 0.02, steps: int = 100, momentum: float
     return path
 
 
+class BumpyDescentView(FigureView):
+    """The picture of :func:`plot_bumpy_descent`, redrawn in place."""
+
+    figsize = (6.0, 3.5)
+
+    def build(self) -> None:
+        self.ax = ax = self.figure.subplots()
+        ws = np.linspace(-2.2, 2.2, 400)
+        ax.plot(ws, bumpy_loss(ws), color="0.2", label="loss")
+        (self.path,) = ax.plot([], [], "o-", color=CLASS_COLORS[1], ms=4, lw=1, label="descent path")
+        (self.last,) = ax.plot([], [], "*", color=CLASS_COLORS[3], ms=12, label="last step")
+        ax.set_xlim(-2.2 - 0.22, 2.2 + 0.22)
+        ax.set_xlabel("w")
+        ax.set_ylabel("loss")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+
+    def draw(self, w0: float = 1.8, lr: float = 0.02, momentum: float = 0.0, steps: int = 100) -> None:
+        path = bumpy_descent(w0, lr, steps, momentum)
+        finite = path[np.isfinite(path) & (np.abs(path) < 3.0)]
+        self.path.set_data(finite, bumpy_loss(finite))
+        self.last.set_data(finite[-1:], bumpy_loss(finite[-1:]))
+        self.ax.set_ylim(-0.6, min(12.0, max(4.0, 1.1 * float(bumpy_loss(w0)))))
+        end = path[-1]
+        if not np.isfinite(end) or abs(end) > 3.0:
+            verdict = "diverged: the steps overshoot further and further"
+        elif end < 0.0754:  # the hump between the basins
+            verdict = f"ended at w = {end:.3f}, the global minimum"
+        else:
+            verdict = f"ended at w = {end:.3f}, the local (not global) minimum"
+        self.ax.set_title(f"start w0 = {w0:g}, lr = {lr:g}, momentum = {momentum:g}: {verdict}", fontsize=9)
+
+
 def plot_bumpy_descent(w0: float = 1.8, lr: float = 0.02, momentum: float = 0.0, steps: int = 100) -> Figure:
     """:func:`bumpy_loss` with the descent path of :func:`bumpy_descent`; the title names where it ended."""
-    path = bumpy_descent(w0, lr, steps, momentum)
-    finite = path[np.isfinite(path) & (np.abs(path) < 3.0)]
-    fig = plot_landscape_1d(lambda w: float(bumpy_loss(w)), -2.2, 2.2, path=finite)
-    ax = fig.axes[0]
-    ax.set_ylim(-0.6, min(12.0, max(4.0, 1.1 * float(bumpy_loss(w0)))))
-    end = path[-1]
-    if not np.isfinite(end) or abs(end) > 3.0:
-        verdict = "diverged: the steps overshoot further and further"
-    elif end < 0.0754:  # the hump between the basins
-        verdict = f"ended at w = {end:.3f}, the global minimum"
-    else:
-        verdict = f"ended at w = {end:.3f}, the local (not global) minimum"
-    ax.set_title(f"start w0 = {w0:g}, lr = {lr:g}, momentum = {momentum:g}: {verdict}", fontsize=9)
-    return fig
+    return BumpyDescentView(pyplot=True).update(w0=w0, lr=lr, momentum=momentum, steps=steps)
 
 
 def bumpy_descent_explorer() -> object:
     """Sliders for the start, learning rate and momentum, drawing :func:`plot_bumpy_descent`."""
     import ipywidgets as widgets
 
-    return figure_explorer(
-        plot_bumpy_descent,
-        w0=widgets.FloatSlider(value=1.8, min=-2.0, max=2.0, step=0.05, description="start w0"),
-        lr=widgets.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description="lr"),
-        momentum=widgets.FloatSlider(value=0.0, min=0.0, max=0.95, step=0.05, description="momentum"),
+    return view_explorer(
+        BumpyDescentView(),
+        {
+            "w0": widgets.FloatSlider(value=1.8, min=-2.0, max=2.0, step=0.05, description="start w0"),
+            "lr": widgets.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description="lr"),
+            "momentum": widgets.FloatSlider(value=0.0, min=0.0, max=0.95, step=0.05, description="momentum"),
+        },
     )
 
 
@@ -113,38 +138,134 @@ def xor_run(
     return model, history
 
 
+class XorRunView(FigureView):
+    """The picture of :func:`plot_xor_run`: decision regions (left), loss curve (right), redrawn in place."""
+
+    figsize = (10.0, 4.0)
+    resolution = 120
+
+    def build(self) -> None:
+        self.ax_b, self.ax_l = ax_b, ax_l = self.figure.subplots(1, 2)
+        X, y = data.xor()
+        pad = 0.5
+        lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], self.resolution), np.linspace(lo[1], hi[1], self.resolution))
+        self.grid = np.column_stack([gx.ravel(), gy.ravel()])
+        self.regions = ax_b.imshow(
+            np.zeros((self.resolution, self.resolution)),
+            origin="lower",
+            extent=(lo[0], hi[0], lo[1], hi[1]),
+            # the output probability itself, class 0's colour through white (0.5) to class 1's, as
+            # plots.plot_decision_boundary(probability=True): an undecided network shows pale
+            cmap=LinearSegmentedColormap.from_list("two_classes", [CLASS_COLORS[0], "white", CLASS_COLORS[1]]),
+            vmin=0,
+            vmax=1,
+            alpha=0.6,
+            aspect="auto",
+            interpolation="bilinear",
+        )
+        self.figure.colorbar(self.regions, ax=ax_b, label="output", ticks=[0.0, 0.25, 0.5, 0.75, 1.0])
+        for label in (0, 1):
+            mask = y == label
+            ax_b.scatter(
+                X[mask, 0],
+                X[mask, 1],
+                s=22,
+                color=CLASS_COLORS[label],
+                edgecolor="k",
+                linewidth=0.4,
+                label=f"class {label}",
+            )
+        ax_b.set_xlabel("$x_1$")
+        ax_b.set_ylabel("$x_2$")
+        ax_b.legend(loc="best", fontsize=8)
+        (self.curve,) = ax_l.loglog([1, 2], [1, 1], color=CLASS_COLORS[0])
+        ax_l.set_xlabel("step")
+        ax_l.set_ylabel("loss (MSE)")
+        ax_l.set_ylim(1e-5, 1.0)  # an MSE of outputs in (0, 1): at most 1; a solved run ends near 1e-3
+        ax_l.yaxis.set_minor_formatter(NullFormatter())
+        ax_l.grid(alpha=0.3, which="both")
+        self.suptitle = self.figure.suptitle("", fontsize=10)
+        self.X, self.y = X, y
+        self.points = ax_b.collections[:]
+
+    def moving_artists(self) -> list[object]:
+        titles = [self.ax_b.title, self.ax_l.title, self.suptitle]
+        return [self.regions, *self.points, self.ax_b.get_legend(), self.curve, *titles]
+
+    def draw_run(self, seed: int, hidden: int, momentum: float, model: matrix_mlp.MatrixMLP, loss: np.ndarray) -> None:
+        """Show a trained run: its model and the loss of every step."""
+        out = model(self.X)[:, 0]
+        solved = bool(np.all((out > 0.5) == (self.y == 1)))
+        self.regions.set_data(model(self.grid)[:, 0].reshape(self.resolution, self.resolution))
+        self.ax_b.set_title(f"seed {seed}: outputs " + ", ".join(f"{o:.2f}" for o in out), fontsize=9)
+        steps = np.arange(1, len(loss) + 1)
+        self.curve.set_data(steps, loss)
+        if self.ax_l.get_xlim()[1] != len(loss) * 1.25:  # fixed limits: the log ticks are laid out once
+            self.ax_l.set_xlim(0.8, len(loss) * 1.25)
+            self.invalidate()
+        verdict = "solved" if solved else "stuck"
+        self.ax_l.set_title(f"{verdict}: final loss {loss[-1]:.4f}", fontsize=10)
+        self.suptitle.set_text(
+            f"MLP 2-{hidden}-1 (tanh, sigmoid output, MSE), momentum {momentum:g}, {len(loss)} steps"
+        )
+
+    def draw(self, seed: int = 0, hidden: int = 2, momentum: float = 0.0, steps: int = 2000, lr: float = 0.5) -> None:
+        model, history = xor_run(seed, hidden, momentum, _count(steps, "steps", minimum=1), lr)
+        self.draw_run(seed, hidden, momentum, model, np.asarray(history.loss))
+
+
 def plot_xor_run(seed: int = 0, hidden: int = 2, momentum: float = 0.0, steps: int = 2000, lr: float = 0.5) -> Figure:
     """One XOR run of :func:`xor_run`: its decision boundary (left) and loss curve (right).
 
     The title says whether the run solved XOR (all four points on the right side of
     the output 0.5) or got stuck, with the final loss.
     """
-    model, history = xor_run(seed, hidden, momentum, _count(steps, "steps", minimum=1), lr)
-    X, y = data.xor()
-    out = model(X)[:, 0]
-    solved = bool(np.all((out > 0.5) == (y == 1)))
-    fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(10.0, 4.0))
-    plot_decision_boundary(lambda P: model(P)[:, 0], X, y, ax=ax_b, threshold=0.5, probability=True, resolution=120)
-    ax_b.set_title(f"seed {seed}: outputs " + ", ".join(f"{o:.2f}" for o in out), fontsize=9)
-    ax_l.semilogy(np.arange(1, len(history.loss) + 1), history.loss, color=CLASS_COLORS[0])
-    ax_l.set_xscale("log")
-    ax_l.set_xlabel("step")
-    ax_l.set_ylabel("loss (MSE)")
-    ax_l.grid(alpha=0.3, which="both")
-    verdict = "solved" if solved else "stuck"
-    ax_l.set_title(f"{verdict}: final loss {history.loss[-1]:.4f}", fontsize=10)
-    fig.suptitle(f"MLP 2-{hidden}-1 (tanh, sigmoid output, MSE), momentum {momentum:g}, {steps} steps", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return XorRunView(pyplot=True).update(seed=seed, hidden=hidden, momentum=momentum, steps=steps, lr=lr)
+
+
+class _XorSeedRuns:
+    """Every seed of the XOR explorer trained at once per (hidden, momentum), kept for the seed slider."""
+
+    def __init__(self, seeds: int, steps: int = 2000, lr: float = 0.5) -> None:
+        self.seeds, self.steps, self.lr = seeds, steps, lr
+        self.cache: dict[tuple[int, float], XorGrid] = {}
+
+    def run(self, seed: int, hidden: int, momentum: float) -> tuple[matrix_mlp.MatrixMLP, np.ndarray]:
+        key = (int(hidden), float(momentum))
+        if key not in self.cache:
+            S = self.seeds
+            self.cache[key] = train_xor_grid(
+                [hidden] * S, list(range(S)), [self.lr] * S, [momentum] * S, steps=self.steps, loss="mse"
+            )
+        grid = self.cache[key]
+        model = matrix_mlp.MatrixMLP.from_weights(grid.weights(seed, self.steps), "tanh", "sigmoid")
+        return model, grid.loss[:, seed]
 
 
 def xor_seed_explorer() -> object:
-    """A seed picker (with hidden width and momentum) drawing :func:`plot_xor_run`."""
+    """A seed picker (with hidden width and momentum) drawing :func:`plot_xor_run`.
+
+    All 100 seeds of a (hidden, momentum) pair train together the first time the pair is
+    shown (:func:`~backprop_course.widgets.precompute.train_xor_grid`), so moving the seed slider
+    only looks a run up.
+    """
     import ipywidgets as widgets
 
-    return figure_explorer(
-        plot_xor_run,
-        seed=widgets.IntSlider(value=0, min=0, max=99, continuous_update=False, description="seed"),
-        hidden=widgets.IntSlider(value=2, min=1, max=8, continuous_update=False, description="hidden units"),
-        momentum=widgets.Dropdown(options=[0.0, 0.5, 0.9], value=0.0, description="momentum"),
+    view = XorRunView()
+    runs = _XorSeedRuns(100)
+
+    def update(seed: int, hidden: int, momentum: float) -> None:
+        model, loss = runs.run(seed, hidden, momentum)
+        view.draw_run(seed, hidden, momentum, model, loss)
+        view.lay_out()
+
+    return view_explorer(
+        view,
+        {
+            "seed": widgets.IntSlider(value=0, min=0, max=99, description="seed"),
+            "hidden": widgets.IntSlider(value=2, min=1, max=8, continuous_update=False, description="hidden units"),
+            "momentum": widgets.Dropdown(options=[0.0, 0.5, 0.9], value=0.0, description="momentum"),
+        },
+        update,
     )

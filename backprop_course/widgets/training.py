@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .. import data, matrix_mlp
 from ..optim import History
-from ..plots import CLASS_COLORS, plot_decision_boundary
-from .common import _count, _positive, figure_explorer
+from ..plots import CLASS_COLORS
+from .common import _count, _positive
+from .live import FigureView, view_explorer
 
 #: data sets for the training explorer of notebook 09: name -> () -> (X, y)
 TRAINING_DATASETS: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
@@ -54,40 +56,160 @@ def train_on_dataset(
     return model, history, X, y
 
 
+class TrainingRunView(FigureView):
+    """The picture of :func:`plot_training_run`: decision regions (left), loss and accuracy (right)."""
+
+    figsize = (10.5, 4.0)
+    resolution = 120
+
+    def build(self) -> None:
+        self.ax_b, self.ax_l = ax_b, ax_l = self.figure.subplots(1, 2)
+        self.regions = ax_b.imshow(
+            np.zeros((2, 2)), origin="lower", alpha=0.25, aspect="auto", interpolation="nearest", vmin=0
+        )
+        ax_b.set_xlabel("$x_1$")
+        ax_b.set_ylabel("$x_2$")
+        (self.loss_line,) = ax_l.plot([], [], color=CLASS_COLORS[0], label="loss")
+        ax_l.set_yscale("log")
+        ax_l.set_xlabel("step")
+        ax_l.set_ylabel("loss (cross-entropy)", color=CLASS_COLORS[0])
+        self.ax_a = ax_a = ax_l.twinx()
+        (self.acc_line,) = ax_a.plot([], [], color=CLASS_COLORS[1], label="accuracy")
+        ax_a.set_ylim(0.0, 1.02)
+        ax_a.set_ylabel("training accuracy", color=CLASS_COLORS[1])
+        ax_l.grid(alpha=0.3)
+        self.points: list[Any] = []
+        self.dataset: str | None = None
+
+    def moving_artists(self) -> list[Any]:
+        legend = [self.ax_b.get_legend()] if self.ax_b.get_legend() is not None else []
+        return [self.regions, *self.points, *legend, self.ax_b.title, self.loss_line, self.acc_line, self.ax_l.title]
+
+    def _show_data(self, dataset: str, X: np.ndarray, y: np.ndarray) -> None:
+        for points in self.points:
+            points.remove()
+        self.points = [
+            self.ax_b.scatter(
+                X[y == label, 0],
+                X[y == label, 1],
+                s=22,
+                color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
+                edgecolor="k",
+                linewidth=0.4,
+                label=f"class {label}",
+            )
+            for label in np.unique(y)
+        ]
+        pad = 0.5
+        lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], self.resolution), np.linspace(lo[1], hi[1], self.resolution))
+        self.grid = np.column_stack([gx.ravel(), gy.ravel()])
+        classes = int(y.max()) + 1
+        self.regions.set_extent((lo[0], hi[0], lo[1], hi[1]))
+        self.regions.set_cmap(ListedColormap(CLASS_COLORS[:classes]))
+        self.regions.set_clim(-0.5, classes - 0.5)
+        self.ax_b.set_xlim(lo[0], hi[0])
+        self.ax_b.set_ylim(lo[1], hi[1])
+        self.ax_b.legend(loc="best", fontsize=8)
+        self.dataset = dataset
+        self.rebuilt()  # new scatter artists: blit those
+
+    def draw_run(
+        self,
+        dataset: str,
+        X: np.ndarray,
+        y: np.ndarray,
+        model: matrix_mlp.MatrixMLP,
+        loss: np.ndarray,
+        accuracy: np.ndarray,
+        xmax: int | None = None,
+    ) -> None:
+        """Show a trained ``model`` and its curves; ``xmax`` fixes the curves' step axis (else: the run's length)."""
+        if dataset != self.dataset:
+            self._show_data(dataset, X, y)
+        scores = model(self.grid)
+        self.regions.set_data(scores.argmax(axis=1).reshape(self.resolution, self.resolution).astype(float))
+        acc = float(np.mean(np.argmax(model(X), axis=1) == y))
+        arch = "-".join(str(n) for n in model.sizes)
+        self.ax_b.set_title(f"{dataset}: MLP {arch}, accuracy {acc:.0%}", fontsize=10)
+        steps = np.arange(len(loss))
+        self.loss_line.set_data(steps, loss)
+        self.acc_line.set_data(steps, accuracy)
+        right = float(xmax if xmax is not None else max(len(loss) - 1, 1))
+        if self.ax_l.get_xlim() != (-0.02 * right, 1.02 * right):
+            self.ax_l.set_xlim(-0.02 * right, 1.02 * right)
+            self.invalidate()
+        self.ax_l.set_title(f"final loss {loss[-1]:.4f}", fontsize=10)
+
+    def fix_loss_range(self, low: float, high: float) -> None:
+        """Fix the loss axis to ``[low, high]`` (an explorer: the whole run's range, so the ticks stay put)."""
+        self.ax_l.set_ylim(low, high)
+        self.invalidate()
+
+    def draw(
+        self, dataset: str = "moons", hidden: int = 16, depth: int = 2, steps: int = 300, lr: float = 0.1, seed: int = 0
+    ) -> None:
+        model, history, X, y = train_on_dataset(dataset, hidden, depth, _count(steps, "steps", minimum=1), lr, seed)
+        loss = np.asarray(history.loss)
+        self.ax_l.set_ylim(float(loss.min()) / 1.3, float(loss.max()) * 1.3)
+        self.draw_run(dataset, X, y, model, loss, np.asarray(history.accuracy))
+
+
 def plot_training_run(
     dataset: str = "moons", hidden: int = 16, depth: int = 2, steps: int = 300, lr: float = 0.1, seed: int = 0
 ) -> Figure:
     """Train with :func:`train_on_dataset`; draw the final decision boundary and the loss/accuracy curves."""
-    model, history, X, y = train_on_dataset(dataset, hidden, depth, _count(steps, "steps", minimum=1), lr, seed)
-    fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(10.5, 4.0))
-    plot_decision_boundary(model, X, y, ax=ax_b, resolution=120)
-    acc = float(np.mean(np.argmax(model(X), axis=1) == y))
-    ax_b.set_title(
-        f"{dataset}: MLP 2-{'-'.join([str(hidden)] * depth)}-{int(y.max()) + 1}, accuracy {acc:.0%}", fontsize=10
+    return TrainingRunView(pyplot=True).update(
+        dataset=dataset, hidden=hidden, depth=depth, steps=steps, lr=lr, seed=seed
     )
-    steps_axis = np.arange(len(history.loss))
-    ax_l.plot(steps_axis, history.loss, color=CLASS_COLORS[0], label="loss")
-    ax_l.set_yscale("log")
-    ax_l.set_xlabel("step")
-    ax_l.set_ylabel("loss (cross-entropy)", color=CLASS_COLORS[0])
-    ax_a = ax_l.twinx()
-    ax_a.plot(steps_axis, history.accuracy, color=CLASS_COLORS[1], label="accuracy")
-    ax_a.set_ylim(0.0, 1.02)
-    ax_a.set_ylabel("training accuracy", color=CLASS_COLORS[1])
-    ax_l.grid(alpha=0.3)
-    ax_l.set_title(f"final loss {history.loss[-1]:.4f}", fontsize=10)
-    fig.tight_layout()
-    return fig
 
 
 def training_explorer() -> object:
-    """Data set, hidden width, depth and steps controls; retrains and draws :func:`plot_training_run`."""
+    """Data set, hidden width, depth and steps controls, drawing :func:`plot_training_run`.
+
+    Each (data set, width, depth) trains once for 1000 steps with the weights kept every 10
+    steps, so the steps slider only looks a run up while dragged.
+    """
     import ipywidgets as widgets
 
-    return figure_explorer(
-        plot_training_run,
-        dataset=widgets.Dropdown(options=list(TRAINING_DATASETS), value="moons", description="data"),
-        hidden=widgets.IntSlider(value=16, min=1, max=32, continuous_update=False, description="hidden units"),
-        depth=widgets.IntSlider(value=2, min=1, max=3, continuous_update=False, description="hidden layers"),
-        steps=widgets.IntSlider(value=300, min=10, max=1000, step=10, continuous_update=False, description="steps"),
+    view = TrainingRunView()
+    max_steps, every = 1000, 10
+    runs: dict[tuple[str, int, int], tuple[list[Any], Any, np.ndarray, np.ndarray]] = {}
+
+    def update(dataset: str, hidden: int, depth: int, steps: int) -> None:
+        key = (dataset, int(hidden), int(depth))
+        if key not in runs:
+            kept: list[Any] = []
+
+            def keep(step: int, model: matrix_mlp.MatrixMLP, history: History) -> None:
+                if (step + 1) % every == 0:
+                    kept.append(model.weights())
+
+            X, y = _training_set(dataset)
+            classes = int(y.max()) + 1
+            model = matrix_mlp.MatrixMLP(2, [hidden] * depth + [classes], init="he", seed=0)
+            kept.append(model.weights())
+            history = matrix_mlp.train(
+                model, X, y, loss="softmax", steps=max_steps, lr=0.1, momentum=0.9, callback=keep
+            )
+            runs[key] = (kept, history, X, y)
+            loss_all = np.asarray(history.loss)
+            view.fix_loss_range(float(loss_all.min()) / 1.3, float(loss_all.max()) * 1.3)
+        kept, history, X, y = runs[key]
+        model = matrix_mlp.MatrixMLP.from_weights(kept[steps // every], "relu", "linear")
+        # the history records each step's loss before its update: `steps` updates show steps points
+        view.draw_run(
+            dataset, X, y, model, np.asarray(history.loss[:steps]), np.asarray(history.accuracy[:steps]), max_steps
+        )
+        view.lay_out()
+
+    return view_explorer(
+        view,
+        {
+            "dataset": widgets.Dropdown(options=list(TRAINING_DATASETS), value="moons", description="data"),
+            "hidden": widgets.IntSlider(value=16, min=1, max=32, continuous_update=False, description="hidden units"),
+            "depth": widgets.IntSlider(value=2, min=1, max=3, continuous_update=False, description="hidden layers"),
+            "steps": widgets.IntSlider(value=300, min=10, max=max_steps, step=every, description="steps"),
+        },
+        update,
     )

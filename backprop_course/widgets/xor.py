@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .. import data
 from ..nn import MLP
 from ..optim import History, train
-from ..plots import CLASS_COLORS, plot_decision_boundary, predict_scores
-from .common import _NUMPY_ACTIVATIONS, _count, figure_explorer
+from ..plots import CLASS_COLORS, predict_scores
+from .common import _NUMPY_ACTIVATIONS, _count
+from .live import FigureView, image_explorer
 from .neurons import decision_line
+from .precompute import XorGridTrainer
 
 
 def train_xor(
@@ -65,6 +67,178 @@ def hidden_unit_outputs(model: MLP, points: np.ndarray) -> np.ndarray:
     return _NUMPY_ACTIVATIONS[model.layers[0].activation](points @ W.T + b)
 
 
+_BOUNDS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+class HiddenUnitsView(FigureView):
+    """The picture of :func:`plot_hidden_units` for a ``2-hidden-1`` network given by its weights.
+
+    Rebuilt when the number of hidden units changes (the panels change), updated in place otherwise.
+    """
+
+    figsize = (3.6, 3.4)
+    resolution = 100
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, *, pyplot: bool = False) -> None:
+        self.X = np.asarray(X, dtype=np.float64)
+        self.y = np.asarray(y)
+        super().__init__(pyplot=pyplot)
+
+    def build(self) -> None:
+        self.units = 0
+        pad = 0.5
+        X = self.X
+        self.xlim = (float(X[:, 0].min()) - pad, float(X[:, 0].max()) + pad)
+        self.ylim = (float(X[:, 1].min()) - pad, float(X[:, 1].max()) + pad)
+        gx, gy = np.meshgrid(np.linspace(*self.xlim, self.resolution), np.linspace(*self.ylim, self.resolution))
+        self.grid = np.column_stack([gx.ravel(), gy.ravel()])
+
+    def moving_artists(self) -> list[object]:
+        if not self.units:
+            return []
+        moving: list[object] = []
+        for image, line in zip(self.maps, self.lines):
+            ax = line.axes
+            moving += [image, *ax.collections, line, ax.title]
+        if self.hidden_ax is not None:
+            moving += [*self.hidden_points, self.hidden_line]
+        return [*moving, self.regions, *self.net_ax.collections, self.net_ax.get_legend(), self.suptitle]
+
+    def _scatter(self, ax: Axes, P: np.ndarray) -> list[Any]:
+        return [
+            ax.scatter(
+                P[self.y == label, 0],
+                P[self.y == label, 1],
+                s=45,
+                color=CLASS_COLORS[int(label)],
+                edgecolor="k",
+                linewidth=0.6,
+                label=f"class {label}",
+                zorder=3,
+            )
+            for label in np.unique(self.y)
+        ]
+
+    def _panels(self, units: int, activation: str) -> None:
+        """Make one panel per hidden unit, the hidden-space panel (two units), the network's panel."""
+        fig = self.figure
+        fig.clear()
+        panels = units + (2 if units == 2 else 1)
+        ncols = min(panels, 5)
+        nrows = math.ceil(panels / ncols)
+        width, height = 3.6 * ncols, 3.4 * nrows
+        fig.set_size_inches(width, height)
+        # margins fixed in inches (room for tick labels, titles and the suptitle): no tight_layout
+        # pass when the number of panels changes, which would cost two extra draws
+        margins = {"left": 0.55 / width, "right": 1 - 0.15 / width, "bottom": 0.5 / height, "top": 1 - 0.75 / height}
+        flat = list(
+            fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={**margins, "wspace": 0.3, "hspace": 0.45}).ravel()
+        )
+        extent = (*self.xlim, *self.ylim)
+        self.maps, self.lines = [], []
+        for j in range(units):
+            ax = flat[j]
+            vmin, vmax = _BOUNDS.get(activation, (0.0, 1.0))
+            self.maps.append(
+                ax.imshow(
+                    np.zeros((2, 2)),
+                    origin="lower",
+                    extent=extent,
+                    cmap="coolwarm",
+                    vmin=vmin,
+                    vmax=vmax,
+                    aspect="auto",
+                    interpolation="nearest",
+                )
+            )
+            self.lines.append(ax.plot([], [], color="k", lw=2)[0])
+            self._scatter(ax, self.X)
+            ax.set_xlim(self.xlim)
+            ax.set_ylim(self.ylim)
+        k = units
+        self.hidden_ax = None
+        if units == 2:
+            ax = self.hidden_ax = flat[k]
+            self.hidden_points = self._scatter(ax, np.zeros((len(self.X), 2)))
+            (self.hidden_line,) = ax.plot([], [], color="k", lw=2, label="output neuron's line")
+            ax.set_xlabel("$h_1$")
+            ax.set_ylabel("$h_2$")
+            ax.set_title("the data in hidden space $(h_1, h_2)$", fontsize=9)
+            ax.legend(fontsize=7, loc="best")
+            k += 1
+        ax = self.net_ax = flat[k]
+        self.regions = ax.imshow(
+            np.zeros((2, 2)),
+            origin="lower",
+            extent=extent,
+            cmap=ListedColormap(CLASS_COLORS[:2]),
+            vmin=0,
+            vmax=1,
+            alpha=0.25,
+            aspect="auto",
+            interpolation="nearest",
+        )
+        for label in np.unique(self.y):
+            mask = self.y == label
+            ax.scatter(
+                self.X[mask, 0],
+                self.X[mask, 1],
+                s=22,
+                color=CLASS_COLORS[int(label)],
+                edgecolor="k",
+                linewidth=0.4,
+                label=f"class {label}",
+            )
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.legend(loc="best", fontsize=8)
+        ax.set_title("the network: output > 0")
+        ax.set_xlim(self.xlim)
+        ax.set_ylim(self.ylim)
+        for ax in flat[k + 1 :]:
+            ax.set_axis_off()
+        self.suptitle = fig.suptitle("")
+        self.units, self.activation = units, activation
+        self._laid_out = True  # laid out by the margins above
+        self.rebuilt()
+
+    def draw(self, weights: list[tuple[np.ndarray, np.ndarray]], activation: str = "tanh", title: str = "") -> None:
+        (W, b), (V, c) = weights
+        units = len(b)
+        if (units, activation) != (self.units, getattr(self, "activation", None)):
+            self._panels(units, activation)
+        act = _NUMPY_ACTIVATIONS[activation]
+        H = act(self.grid @ W.T + b)
+        for j in range(units):
+            self.maps[j].set_data(H[:, j].reshape(self.resolution, self.resolution))
+            if activation not in _BOUNDS:
+                self.maps[j].set_clim(float(H[:, j].min()), float(H[:, j].max()) + 1e-9)
+            line = decision_line(W[j, 0], W[j, 1], b[j], self.xlim, self.ylim)
+            self.lines[j].set_visible(line is not None)
+            if line is not None:
+                self.lines[j].set_data(line[:, 0], line[:, 1])
+            formula = f"{W[j, 0]:.2f}x₁ {_signed(W[j, 1])}x₂ {_signed(b[j])}"
+            self.lines[j].axes.set_title(f"hidden unit {j + 1}: {activation}({formula})", fontsize=8)
+        if self.hidden_ax is not None:
+            Hx = act(self.X @ W.T + b)
+            for label, points in zip(np.unique(self.y), self.hidden_points):
+                points.set_offsets(Hx[self.y == label])
+            lo_h, hi_h = _BOUNDS.get(activation, (float(Hx.min()) - 0.5, float(Hx.max()) + 0.5))
+            lim = (lo_h - 0.15, hi_h + 0.15)
+            line = decision_line(V[0, 0], V[0, 1], c[0], lim, lim)
+            self.hidden_line.set_visible(line is not None)
+            if line is not None:
+                self.hidden_line.set_data(line[:, 0], line[:, 1])
+            if self.hidden_ax.get_xlim() != lim:
+                self.hidden_ax.set_xlim(lim)
+                self.hidden_ax.set_ylim(lim)
+                self.invalidate()
+        scores = act(self.grid @ W.T + b) @ V[0] + c[0]
+        self.regions.set_data((scores > 0).reshape(self.resolution, self.resolution).astype(float))
+        self.suptitle.set_text(title)
+        self.suptitle.set_visible(bool(title))
+
+
 def plot_hidden_units(model: MLP, X: np.ndarray, y: np.ndarray, title: str | None = None) -> Figure:
     """What each hidden unit of a 2-input, one-hidden-layer network computes, and how they combine.
 
@@ -73,76 +247,10 @@ def plot_hidden_units(model: MLP, X: np.ndarray, y: np.ndarray, title: str | Non
     shows the data in *hidden space* :math:`(h_1, h_2)` with the output neuron's line. The
     last panel is the whole network's decision boundary.
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
     if len(model.layers) != 2 or model.nin != 2:
         raise ValueError(f"plot_hidden_units draws networks MLP(2, [hidden, 1]); got {model!r}")
-    W, b = model.weights()[0]
-    n_units = len(b)
-    panels = n_units + (2 if n_units == 2 else 1)
-    ncols = min(panels, 5)
-    nrows = math.ceil(panels / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.4 * nrows), squeeze=False)
-    flat = list(axes.ravel())
-    pad = 0.5
-    xlim = (float(X[:, 0].min()) - pad, float(X[:, 0].max()) + pad)
-    ylim = (float(X[:, 1].min()) - pad, float(X[:, 1].max()) + pad)
-    gx, gy = np.meshgrid(np.linspace(*xlim, 100), np.linspace(*ylim, 100))
-    H = hidden_unit_outputs(model, np.column_stack([gx.ravel(), gy.ravel()]))
-    activation = model.layers[0].activation
-    bounds = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
-
-    def scatter(ax: Axes, P: np.ndarray) -> None:
-        for label in np.unique(y):
-            mask = y == label
-            ax.scatter(
-                P[mask, 0],
-                P[mask, 1],
-                s=45,
-                color=CLASS_COLORS[int(label)],
-                edgecolor="k",
-                linewidth=0.6,
-                label=f"class {label}",
-                zorder=3,
-            )
-
-    for j in range(n_units):
-        ax = flat[j]
-        vmin, vmax = bounds.get(activation, (float(H[:, j].min()), float(H[:, j].max()) + 1e-9))
-        ax.pcolormesh(gx, gy, H[:, j].reshape(gx.shape), cmap="coolwarm", vmin=vmin, vmax=vmax, shading="auto")
-        line = decision_line(W[j, 0], W[j, 1], b[j], xlim, ylim)
-        if line is not None:
-            ax.plot(line[:, 0], line[:, 1], color="k", lw=2)
-        scatter(ax, X)
-        ax.set_xlim(xlim)
-        ax.set_ylim(ylim)
-        formula = f"{W[j, 0]:.2f}x₁ {_signed(W[j, 1])}x₂ {_signed(b[j])}"
-        ax.set_title(f"hidden unit {j + 1}: {activation}({formula})", fontsize=8)
-    k = n_units
-    if n_units == 2:
-        ax = flat[k]
-        Hx = hidden_unit_outputs(model, X)
-        scatter(ax, Hx)
-        (V, c) = model.weights()[1]
-        lo_h, hi_h = bounds.get(activation, (float(Hx.min()) - 0.5, float(Hx.max()) + 0.5))
-        lim = (lo_h - 0.15, hi_h + 0.15)
-        line = decision_line(V[0, 0], V[0, 1], c[0], lim, lim)
-        if line is not None:
-            ax.plot(line[:, 0], line[:, 1], color="k", lw=2, label="output neuron's line")
-        ax.set_xlim(lim)
-        ax.set_ylim(lim)
-        ax.set_xlabel("$h_1$")
-        ax.set_ylabel("$h_2$")
-        ax.set_title("the data in hidden space $(h_1, h_2)$", fontsize=9)
-        ax.legend(fontsize=7, loc="best")
-        k += 1
-    plot_decision_boundary(model, X, y, ax=flat[k], resolution=100, title="the network: output > 0")
-    for ax in flat[k + 1 :]:
-        ax.set_axis_off()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    view = HiddenUnitsView(X, y, pyplot=True)
+    return view.update(weights=model.weights(), activation=model.layers[0].activation, title=title or "")
 
 
 def _signed(x: float) -> str:
@@ -155,8 +263,7 @@ def xor_hidden_units_figure(hidden: int = 2, seed: int = 1, steps: int = 300, lr
     model, _, _ = train_xor(hidden, seed=seed, steps=steps, lr=lr)
     X, y = data.xor()
     loss, acc = bce_and_accuracy(model, X, y)
-    title = f"MLP(2, [{hidden}, 1]), seed {seed}, {steps} steps: loss {loss:.4f}, accuracy {acc:.2f}"
-    return plot_hidden_units(model, X, y, title=title)
+    return plot_hidden_units(model, X, y, title=_xor_title(hidden, seed, steps, loss, acc))
 
 
 def bce_and_accuracy(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -173,17 +280,69 @@ def bce_and_accuracy(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[float, f
     return loss, float(np.mean((z > 0) == (y == 1)))
 
 
+def _xor_title(hidden: int, seed: int, steps: int, loss: float, acc: float) -> str:
+    return f"MLP(2, [{hidden}, 1]), seed {seed}, {steps} steps: loss {loss:.4f}, accuracy {acc:.2f}"
+
+
 def xor_explorer() -> object:
-    """Sliders for hidden width, seed, steps and learning rate: retrains and draws :func:`xor_hidden_units_figure`."""
+    """Sliders for hidden width, seed, steps and learning rate, drawing :func:`xor_hidden_units_figure`.
+
+    For each learning rate, every width and seed trains at once, as far as the steps slider has
+    gone, with weights kept every 50 steps (:class:`~backprop_course.widgets.precompute.XorGridTrainer`,
+    the same steps as :func:`train_xor`), so the width and seed sliders only look results up.
+    """
     import ipywidgets as widgets
 
-    def slider(cls: Callable[..., object], **kw: object) -> object:
-        return cls(continuous_update=False, **kw)
+    X, y = data.xor()
+    seeds, widths, max_steps = 21, 6, 1000
+    # one view (one figure) per width, made now: moving the width slider switches figures
+    views = {h: HiddenUnitsView(X, y) for h in range(1, widths + 1)}
+    shown: list[HiddenUnitsView] = [views[2]]
+    trainers: dict[float, XorGridTrainer] = {}
+    box: list[Any] = []  # the explorer, once made
 
-    return figure_explorer(
-        xor_hidden_units_figure,
-        hidden=slider(widgets.IntSlider, value=2, min=1, max=6, description="hidden units"),
-        seed=slider(widgets.IntSlider, value=1, min=0, max=20, description="seed"),
-        steps=slider(widgets.IntSlider, value=300, min=0, max=1000, step=50, description="steps"),
-        lr=slider(widgets.FloatSlider, value=0.5, min=0.05, max=2.0, step=0.05, description="lr"),
+    def update(hidden: int, seed: int, steps: int, lr: float) -> None:
+        key = round(float(lr), 10)
+        if key not in trainers:  # every width and seed at once: one run per (width, seed)
+            runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
+            trainers[key] = XorGridTrainer(
+                [h for h, _ in runs],
+                [s for _, s in runs],
+                [lr] * len(runs),
+                [0.0] * len(runs),
+                loss="bce",
+                every=50,
+                record_loss=False,
+            )
+        # trained only as far as the steps slider has gone
+        weights = trainers[key].weights((hidden - 1) * seeds + seed, steps)
+        (W, b), (V, c) = weights
+        z = np.tanh(X @ W.T + b) @ V[0] + c[0]
+        loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+        acc = float(np.mean((z > 0) == (y == 1)))
+        view = shown[0] = views[hidden]
+        view.update(weights=weights, activation="tanh", title=_xor_title(hidden, seed, steps, loss, acc))
+        if box:
+            box[0].view = view
+
+    for h, view in views.items():  # each figure laid out and drawn once, so that its first frame is quick
+        view.blit()
+        update(h, 1, 300, 0.5)
+        view.render()
+    box.append(
+        image_explorer(
+            views[2].figure,
+            update,
+            {
+                "hidden": widgets.IntSlider(value=2, min=1, max=widths, description="hidden units"),
+                "seed": widgets.IntSlider(value=1, min=0, max=seeds - 1, description="seed"),
+                "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
+                "lr": widgets.FloatSlider(
+                    value=0.5, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False
+                ),
+            },
+            render=lambda: shown[0].render(),
+        )
     )
+    box[0].view = shown[0]
+    return box[0]

@@ -1,0 +1,147 @@
+"""The machinery of fast redrawing: the PNG encoder, blitting, precomputed XOR runs, views drawn twice.
+
+Each fast path is compared with the slow, plain one it replaces (Pillow's decoder, a whole
+redraw, the library's own training functions), never with itself.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
+
+from backprop_course import widgets
+from backprop_course.widgets.live import encode_png, new_figure, render_png
+from backprop_course.widgets.local_minima import XorRunView
+from backprop_course.widgets.precompute import train_xor_grid
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def decode(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGB"))
+
+
+def differing_pixels_off_the_frames(a: np.ndarray, b: np.ndarray, fig) -> int:
+    """Pixels that differ, not counting a 2-pixel band around each axes' frame.
+
+    A blitted image covers its axes' frame, which is then drawn once more on top: its
+    antialiased edge pixels come out a little darker than in a whole draw.
+    """
+    differ = np.any(a != b, axis=2)
+    height = differ.shape[0]
+    for ax in fig.axes:
+        x0, y0, x1, y1 = ax.get_window_extent().extents
+        rows = slice(max(int(height - y1) - 2, 0), int(height - y0) + 3)
+        for col in (int(x0), int(x1)):
+            differ[rows, max(col - 2, 0) : col + 3] = False
+        cols = slice(max(int(x0) - 2, 0), int(x1) + 3)
+        for row in (int(height - y1), int(height - y0)):
+            differ[max(row - 2, 0) : row + 3, cols] = False
+    return int(differ.sum())
+
+
+def test_encode_png_is_read_back_exactly_by_pillow():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+    assert np.array_equal(decode(encode_png(rgb)), rgb)
+    with pytest.raises(ValueError, match="RGB"):
+        encode_png(np.zeros((4, 4, 4), dtype=np.uint8))
+
+
+def test_render_png_is_what_savefig_draws():
+    fig = new_figure((3.0, 2.0))
+    fig.subplots().plot([0, 1, 2], [2, 0, 1])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    assert np.array_equal(decode(render_png(fig)), decode(buffer.getvalue()))
+
+
+def test_blitted_frames_equal_whole_redraws():
+    X_view, plain = XorRunView(), XorRunView()
+    X_view.blit()  # the explorer's mode: moving artists over a kept background
+    for seed in (0, 1, 2):
+        X_view.update(seed=seed, steps=200)
+        frame = decode(X_view.render())
+    plain.update(seed=2, steps=200)
+    whole = decode(render_png(plain.figure))
+    assert frame.shape == whole.shape
+    assert differing_pixels_off_the_frames(frame, whole, plain.figure) == 0
+
+
+@pytest.mark.parametrize(("seed", "hidden", "momentum"), [(0, 2, 0.0), (1, 3, 0.9), (5, 2, 0.5)])
+def test_the_xor_grid_is_xor_run_for_each_run(seed, hidden, momentum):
+    grid = train_xor_grid([2, hidden, 4], [9, seed, 3], [0.5] * 3, [0.0, momentum, 0.0], steps=500, loss="mse")
+    model, history = widgets.xor_run(seed, hidden, momentum, steps=500)
+    for (W, b), (W2, b2) in zip(grid.weights(1, 500), model.params):
+        np.testing.assert_allclose(W, W2, atol=1e-12)
+        np.testing.assert_allclose(b, b2, atol=1e-12)
+    np.testing.assert_allclose(grid.loss[:, 1], history.loss, atol=1e-12)
+
+
+def test_the_xor_grid_is_the_scalar_train_xor_with_snapshots():
+    grid = train_xor_grid([4], [3], [1.0], [0.0], steps=100, loss="bce", every=50, init="xavier", scale=2.0)
+    assert grid.snapshots == [0, 50, 100]
+    for steps in (0, 50, 100):
+        model, _, trajectory = widgets.train_xor(4, init="xavier", scale=2.0, seed=3, steps=steps, lr=1.0)
+        (W, b), (V, c) = grid.weights(0, steps)
+        (W_, b_), (V_, c_) = model.weights()
+        np.testing.assert_allclose(W, W_, atol=1e-12)
+        np.testing.assert_allclose(V, V_, atol=1e-12)
+        np.testing.assert_allclose(np.column_stack([W, b]), trajectory[-1], atol=1e-12)
+
+
+def test_the_xor_grid_refuses_mismatched_runs():
+    with pytest.raises(ValueError, match="one entry per run"):
+        train_xor_grid([2, 2], [0], [0.5], [0.0], steps=1, loss="mse")
+    with pytest.raises(ValueError, match="loss"):
+        train_xor_grid([2], [0], [0.5], [0.0], steps=1, loss="hinge")
+
+
+@pytest.mark.parametrize(
+    ("explorer", "control", "value", "static"),
+    [
+        ("xor_seed_explorer", "seed", 2, lambda: widgets.plot_xor_run(seed=2)),
+        ("xor_explorer", "seed", 4, lambda: widgets.xor_hidden_units_figure(hidden=2, seed=4, steps=300)),
+        ("init_explorer", "init", "xavier", lambda: widgets.symmetry_figure("xavier", scale=0.5, hidden=4, seed=0)),
+        ("training_explorer", "steps", 300, lambda: widgets.plot_training_run("moons", 16, 2, 300)),
+    ],
+)
+def test_precomputed_explorers_show_what_the_plain_function_trains(explorer, control, value, static):
+    pytest.importorskip("ipywidgets")
+    widget = getattr(widgets, explorer)()
+    widget.controls[control].value = value
+    fig = static()
+    live_titles = [ax.get_title() for ax in widget.view.figure.axes]
+    static_titles = [ax.get_title() for ax in fig.axes]
+    assert live_titles == static_titles  # they name the losses and accuracies, to 3-4 digits
+    suptitle = getattr(widget.view, "suptitle", None)
+    if suptitle is not None and fig._suptitle is not None:
+        assert suptitle.get_text() == fig._suptitle.get_text()
+
+
+def test_a_trainer_advanced_in_pieces_is_the_one_long_run():
+    from backprop_course.widgets.precompute import XorGridTrainer
+
+    pieces = XorGridTrainer([2, 3], [1, 4], [0.5, 0.5], [0.0, 0.0], loss="bce", every=1)
+    for steps in (10, 10, 35, 60):  # the steps slider moving back and forth
+        pieces.advance(steps)
+    whole = train_xor_grid([2, 3], [1, 4], [0.5, 0.5], [0.0, 0.0], steps=60, loss="bce", every=1)
+    assert pieces.step == 60
+    np.testing.assert_array_equal(pieces.grid().W1, whole.W1)
+    model, _, trajectory = widgets.train_xor(3, seed=4, steps=60, lr=0.5)
+    np.testing.assert_allclose(pieces.trajectory(1, 60), trajectory, atol=1e-12)
+    np.testing.assert_allclose(pieces.weights(1, 80)[0][0], widgets.train_xor(3, seed=4, steps=80)[0].weights()[0][0])
+    with pytest.raises(ValueError, match="every=1"):
+        XorGridTrainer([2], [0], [0.5], [0.0], loss="bce", every=50).trajectory(0, 10)
