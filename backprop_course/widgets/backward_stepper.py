@@ -26,9 +26,10 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path as MplPath
 
 from ..engine import BACKWARD_RULES, Value, _node, topological_order
-from ..plots import graph_layout
+from ..plots import edge_paths, layered_layout
 from .live import image_explorer, new_figure
 
 __all__ = [
@@ -306,7 +307,8 @@ class BackwardStepView:
         self.root = root
         self.steps = list(backward_steps(root) if steps is None else steps)
         self.names = node_names(root)
-        nodes, edges, pos = graph_layout(root)
+        layout = layered_layout(root)
+        nodes, edges, pos = layout.nodes, layout.edges, layout.positions
         self.nodes = nodes
         n_cols = 1 + int(max(p[0] for p in pos.values()))
         rows = [p[1] for p in pos.values()]
@@ -329,11 +331,11 @@ class BackwardStepView:
             return c * x_scale, r
 
         arrows = []
-        for child, parent in edges:
-            (x0, y0), (x1, y1) = xy(child), xy(parent)
+        # routed as draw_graph routes them: a long edge runs through free rows, never through a box
+        paths = edge_paths(layout, x_scale=x_scale, box_width=box_w, op_gap=0.3, op_radius=0.22)
+        for (child, parent), points in zip(edges, paths):
             arrow = FancyArrowPatch(
-                (x0 + box_w / 2, y0),
-                (x1 - box_w / 2 - 0.45, y1),
+                path=MplPath(points),
                 arrowstyle="->",
                 color="0.6",
                 lw=1.0,
