@@ -145,3 +145,33 @@ def test_a_trainer_advanced_in_pieces_is_the_one_long_run():
     np.testing.assert_allclose(pieces.weights(1, 80)[0][0], widgets.train_xor(3, seed=4, steps=80)[0].weights()[0][0])
     with pytest.raises(ValueError, match="every=1"):
         XorGridTrainer([2], [0], [0.5], [0.0], loss="bce", every=50).trajectory(0, 10)
+
+
+@pytest.mark.parametrize(
+    ("make", "static"),
+    [
+        # the explorers' starting values as notebooks 07 and 09 give them, beside their static pictures
+        (lambda: widgets.xor_seed_explorer(seed=2), lambda: widgets.plot_xor_run(seed=2)),
+        (
+            lambda: widgets.training_explorer("spirals", hidden=4, depth=1, steps=300),
+            lambda: widgets.plot_training_run("spirals", hidden=4, depth=1, steps=300),
+        ),
+    ],
+)
+def test_an_explorer_started_elsewhere_opens_on_its_static_picture(make, static):
+    pytest.importorskip("ipywidgets")
+    widget = make()
+    fig = static()
+    assert [ax.get_title() for ax in widget.view.figure.axes] == [ax.get_title() for ax in fig.axes]
+
+
+def test_explorer_starting_values_outside_the_controls_are_refused():
+    pytest.importorskip("ipywidgets")
+    with pytest.raises(ValueError, match="seed must be an int from 0 to 99"):
+        widgets.xor_seed_explorer(seed=100)
+    with pytest.raises(ValueError, match="momentum must be one of"):
+        widgets.xor_seed_explorer(momentum=0.7)
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        widgets.training_explorer("mnist")
+    with pytest.raises(ValueError, match="steps must be a multiple of 10"):
+        widgets.training_explorer(steps=305)

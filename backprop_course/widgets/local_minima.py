@@ -243,14 +243,23 @@ class _XorSeedRuns:
         return model, grid.loss[:, seed]
 
 
-def xor_seed_explorer() -> object:
+def xor_seed_explorer(seed: int = 0, hidden: int = 2, momentum: float = 0.0) -> object:
     """A seed picker (with hidden width and momentum) drawing :func:`plot_xor_run`.
 
     All 100 seeds of a (hidden, momentum) pair train together the first time the pair is
     shown (:func:`~backprop_course.widgets.precompute.train_xor_grid`), so moving the seed slider
-    only looks a run up.
+    only looks a run up. The arguments are the controls' starting values (a notebook shows
+    ``plot_xor_run`` with the same ones as the explorer's static picture).
     """
     import ipywidgets as widgets
+
+    momenta = [0.0, 0.5, 0.9]
+    if not (isinstance(seed, int) and 0 <= seed <= 99):
+        raise ValueError(f"seed must be an int from 0 to 99 (the slider's range), got {seed!r}")
+    if not (isinstance(hidden, int) and 1 <= hidden <= 8):
+        raise ValueError(f"hidden must be an int from 1 to 8 (the slider's range), got {hidden!r}")
+    if momentum not in momenta:
+        raise ValueError(f"momentum must be one of {momenta} (the menu's options), got {momentum!r}")
 
     view = XorRunView()
     runs = _XorSeedRuns(100)
@@ -263,9 +272,11 @@ def xor_seed_explorer() -> object:
     return view_explorer(
         view,
         {
-            "seed": widgets.IntSlider(value=0, min=0, max=99, description="seed"),
-            "hidden": widgets.IntSlider(value=2, min=1, max=8, continuous_update=False, description="hidden units"),
-            "momentum": widgets.Dropdown(options=[0.0, 0.5, 0.9], value=0.0, description="momentum"),
+            "seed": widgets.IntSlider(value=seed, min=0, max=99, description="seed"),
+            "hidden": widgets.IntSlider(
+                value=hidden, min=1, max=8, continuous_update=False, description="hidden units"
+            ),
+            "momentum": widgets.Dropdown(options=momenta, value=float(momentum), description="momentum"),
         },
         update,
     )

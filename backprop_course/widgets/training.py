@@ -164,16 +164,25 @@ def plot_training_run(
     )
 
 
-def training_explorer() -> object:
+def training_explorer(dataset: str = "moons", hidden: int = 16, depth: int = 2, steps: int = 300) -> object:
     """Data set, hidden width, depth and steps controls, drawing :func:`plot_training_run`.
 
     Each (data set, width, depth) trains once for 1000 steps with the weights kept every 10
-    steps, so the steps slider only looks a run up while dragged.
+    steps, so the steps slider only looks a run up while dragged. The arguments are the
+    controls' starting values (a notebook shows ``plot_training_run`` with the same ones as
+    the explorer's static picture).
     """
     import ipywidgets as widgets
 
     view = TrainingRunView()
     max_steps, every = 1000, 10
+    if dataset not in TRAINING_DATASETS:
+        raise ValueError(f"dataset must be one of {list(TRAINING_DATASETS)}, got {dataset!r}")
+    for name, value, lo, hi in (("hidden", hidden, 1, 32), ("depth", depth, 1, 3), ("steps", steps, 10, max_steps)):
+        if not (isinstance(value, int) and lo <= value <= hi):
+            raise ValueError(f"{name} must be an int from {lo} to {hi} (the slider's range), got {value!r}")
+    if steps % every:
+        raise ValueError(f"steps must be a multiple of {every} (the slider's step), got {steps}")
     runs: dict[tuple[str, int, int], tuple[list[Any], Any, np.ndarray, np.ndarray]] = {}
 
     def update(dataset: str, hidden: int, depth: int, steps: int) -> None:
@@ -206,10 +215,12 @@ def training_explorer() -> object:
     return view_explorer(
         view,
         {
-            "dataset": widgets.Dropdown(options=list(TRAINING_DATASETS), value="moons", description="data"),
-            "hidden": widgets.IntSlider(value=16, min=1, max=32, continuous_update=False, description="hidden units"),
-            "depth": widgets.IntSlider(value=2, min=1, max=3, continuous_update=False, description="hidden layers"),
-            "steps": widgets.IntSlider(value=300, min=10, max=max_steps, step=every, description="steps"),
+            "dataset": widgets.Dropdown(options=list(TRAINING_DATASETS), value=dataset, description="data"),
+            "hidden": widgets.IntSlider(
+                value=hidden, min=1, max=32, continuous_update=False, description="hidden units"
+            ),
+            "depth": widgets.IntSlider(value=depth, min=1, max=3, continuous_update=False, description="hidden layers"),
+            "steps": widgets.IntSlider(value=steps, min=10, max=max_steps, step=every, description="steps"),
         },
         update,
     )
