@@ -18,6 +18,7 @@ from the root.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -95,13 +96,27 @@ def _value(op: str, args: list[float], x: float | None) -> float | None:
     return math.fsum(args)
 
 
-def random_graph(rng: np.random.Generator, n_leaves: int = 4, n_ops: int = 12, reuse: float = 0.5) -> GraphDesc:
-    """A random expression over ``n_leaves`` inputs with ``n_ops`` operations.
+def _exponent_for(rng: np.random.Generator) -> Callable[[str], float | None]:
+    """The number beside an op: an exponent for ``**`` (2, 3, 0.5 or -1), none for the others."""
+    return lambda op: float(rng.choice([2.0, 3.0, 0.5, -1.0])) if op == "**" else None
 
-    Operands are drawn among all earlier nodes, so with probability about ``reuse``
-    an operand is a node that already has a parent (fan-out). Ops are drawn only
-    where their input is in a safe domain (no log of a negative, no division by ~0),
-    values stay in [-10, 10]. Nodes left without a parent are summed into the root.
+
+def _random_expression(
+    rng: np.random.Generator,
+    n_leaves: int,
+    n_ops: int,
+    reuse: float,
+    ops: Sequence[str],
+    binary: Collection[str],
+    number: Callable[[str], float | None],
+    value_of: Callable[[str, list[float], float | None], float | None],
+) -> GraphDesc:
+    """The shared recipe of :func:`random_graph` and :func:`random_value_graph`.
+
+    Leaves drawn from ±[0.2, 2]; then ops drawn from ``ops`` (two operands when in ``binary``,
+    with ``number(op)`` beside it), each operand a fresh node or, with probability about
+    ``reuse``, any earlier one (fan-out); an op whose ``value_of`` is unsafe (None), not
+    finite or beyond 10 is drawn again. Nodes left without a parent are summed into the root.
     """
     desc: GraphDesc = []
     values: list[float] = []
@@ -121,11 +136,11 @@ def random_graph(rng: np.random.Generator, n_leaves: int = 4, n_ops: int = 12, r
         return int(rng.integers(len(desc)))
 
     while len(desc) < n_leaves + n_ops:
-        op = str(rng.choice([*BINARY_OPS, "**", *UNARY_OPS]))
-        arity = 2 if op in BINARY_OPS else 1
+        op = str(rng.choice(list(ops)))
+        arity = 2 if op in binary else 1
         kids = [pick() for _ in range(arity)]
-        x = float(rng.choice([2.0, 3.0, 0.5, -1.0])) if op == "**" else None
-        value = _value(op, [values[k] for k in kids], x)
+        x = number(op)
+        value = value_of(op, [values[k] for k in kids], x)
         if value is None or not math.isfinite(value) or abs(value) > 10:
             continue
         desc.append([op, kids, x])
@@ -137,6 +152,19 @@ def random_graph(rng: np.random.Generator, n_leaves: int = 4, n_ops: int = 12, r
     if len(dangling) > 1:
         desc.append(["sum", dangling, None])
     return desc
+
+
+def random_graph(rng: np.random.Generator, n_leaves: int = 4, n_ops: int = 12, reuse: float = 0.5) -> GraphDesc:
+    """A random expression over ``n_leaves`` inputs with ``n_ops`` operations.
+
+    Operands are drawn among all earlier nodes, so with probability about ``reuse``
+    an operand is a node that already has a parent (fan-out). Ops are drawn only
+    where their input is in a safe domain (no log of a negative, no division by ~0),
+    values stay in [-10, 10]. Nodes left without a parent are summed into the root.
+    """
+    return _random_expression(
+        rng, n_leaves, n_ops, reuse, [*BINARY_OPS, "**", *UNARY_OPS], BINARY_OPS, _exponent_for(rng), _value
+    )
 
 
 def fanout_graph(rng: np.random.Generator, width: int = 3, depth: int = 4) -> GraphDesc:
@@ -290,42 +318,12 @@ def random_value_graph(rng: np.random.Generator, n_leaves: int = 4, n_ops: int =
     [-10, 10], nodes left without a parent summed into the root. The numbers on the
     other side of an op are drawn from ±[0.5, 2] (exponents from 2, 3, 0.5, -1).
     """
+    exponent = _exponent_for(rng)
+
+    def number(op: str) -> float | None:
+        if op != "**" and op in HW4_WITH_NUMBER:
+            return round(float(rng.uniform(0.5, 2.0)) * float(rng.choice([-1.0, 1.0])), 3)
+        return exponent(op)
+
     ops = [*HW4_BINARY, *HW4_WITH_NUMBER, *HW4_UNARY]
-    desc: GraphDesc = []
-    values: list[float] = []
-    used: list[bool] = []
-    for _ in range(n_leaves):
-        v = float(rng.uniform(-2.0, 2.0))
-        if abs(v) < 0.2:
-            v += 0.5
-        desc.append(["", [], v])
-        values.append(v)
-        used.append(False)
-
-    def pick() -> int:
-        fresh = [i for i, u in enumerate(used) if not u]
-        if fresh and rng.random() > reuse:
-            return int(rng.choice(fresh))
-        return int(rng.integers(len(desc)))
-
-    while len(desc) < n_leaves + n_ops:
-        op = str(rng.choice(ops))
-        arity = 2 if op in HW4_BINARY else 1
-        kids = [pick() for _ in range(arity)]
-        x: float | None = None
-        if op == "**":
-            x = float(rng.choice([2.0, 3.0, 0.5, -1.0]))
-        elif op in HW4_WITH_NUMBER:
-            x = round(float(rng.uniform(0.5, 2.0)) * float(rng.choice([-1.0, 1.0])), 3)
-        value = _hw4_value(op, [values[k] for k in kids], x)
-        if value is None or not math.isfinite(value) or abs(value) > 10:
-            continue
-        desc.append([op, kids, x])
-        values.append(value)
-        used.append(False)
-        for k in kids:
-            used[k] = True
-    dangling = [i for i, u in enumerate(used) if not u]
-    if len(dangling) > 1:
-        desc.append(["sum", dangling, None])
-    return desc
+    return _random_expression(rng, n_leaves, n_ops, reuse, ops, HW4_BINARY, number, _hw4_value)
