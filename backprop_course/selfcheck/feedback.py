@@ -330,3 +330,19 @@ def evaluate_exercise(exercise: str, evaluate: Callable[[], Feedback]) -> Feedba
 def run_exercise_check(exercise: str, evaluate: Callable[[], Feedback]) -> None:
     """Print :func:`evaluate_exercise`'s feedback: the body of every lecture ``check_*``."""
     print(evaluate_exercise(exercise, evaluate))
+
+
+def first_failing(checks: Sequence[tuple[str, Callable[[], Feedback]]]) -> str:
+    """The name of the first check that fails or raises, or ``""`` when all pass.
+
+    A training exercise that goes wrong is often a symptom: the learner's earlier
+    exercises (a sort, a rule, a class) are checked in order and the first broken one is
+    named as the likely cause, so the feedback leads with the root cause.
+    """
+    for name, check in checks:
+        try:
+            if not check().passed:
+                return name
+        except Exception:  # any failure of the learner's earlier code counts as failing
+            return name
+    return ""

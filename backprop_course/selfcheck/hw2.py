@@ -15,7 +15,7 @@ import numpy as np
 from .. import data, losses
 from ..engine import BACKWARD_RULES, Value
 from ..nn import MLP
-from .feedback import TOL, Feedback, _call, _close, _fmt, _number_problem, _rel
+from .feedback import TOL, Feedback, _call, _close, _fmt, _number_problem, _rel, first_failing
 from .hw_training import describe_split, diagnose_history, first_difference, reference_history
 
 
@@ -381,13 +381,7 @@ def _earlier_failure(train: object) -> str:
     for rule in ("add_backward", "mul_backward", "exp_backward", "log_backward", "tanh_backward"):
         if callable(scope.get(rule)) and rule in LOCAL_RULES:
             checks.append((f"your {rule}", partial(evaluate_local_rule, scope[rule], rule)))
-    for name, check in checks:
-        try:
-            if not check().passed:
-                return name
-        except Exception:
-            return name
-    return ""
+    return first_failing(checks)
 
 
 def evaluate_train_xor(losses_or_train: object, steps: int = XOR_STEPS, lr: float = XOR_LR, seed: int = 0) -> Feedback:

@@ -21,7 +21,7 @@ from .. import data, losses
 from ..engine import BACKWARD_RULES, topological_order
 from ..engine import Value as CourseValue
 from ..nn import MLP as CourseMLP
-from .feedback import TOL, Feedback, _call, _fmt, _rel
+from .feedback import TOL, Feedback, _call, _fmt, _rel, first_failing
 from .hw_training import describe_split, diagnose_history, first_difference, reference_history, set_parameters
 
 __all__ = [
@@ -734,13 +734,7 @@ def _earlier_failure(mlp_class: type) -> str:
             ("your backward()", lambda: evaluate_value_backward(value_class)),
         ]
     checks.append(("your MLP", lambda: evaluate_mlp(mlp_class)))
-    for name, check in checks:
-        try:
-            if not check().passed:
-                return name
-        except Exception:
-            return name
-    return ""
+    return first_failing(checks)
 
 
 def evaluate_train_moons(
