@@ -236,3 +236,27 @@ def test_the_training_explorers_run_is_matrix_mlp_train_to_the_last_bit(dataset,
         assert np.array_equal(W, W2) and np.array_equal(b, b2)
     with pytest.raises(ValueError, match="every 10 steps"):
         run.model(125)
+
+
+@pytest.mark.parametrize(
+    ("explorer", "changes"),
+    [
+        ("init_explorer", {"scale": 4.0, "hidden": 2, "init": "normal"}),
+        ("training_explorer", {"dataset": "spirals", "hidden": 9, "steps": 120}),
+        ("xor_seed_explorer", {"hidden": 5, "seed": 13}),
+        ("init_scale_explorer", {"activation": "relu", "scale": 0.1}),
+        ("xor_explorer", {"hidden": 3, "lr": 1.5}),
+    ],
+)
+def test_titles_and_labels_kept_in_place_are_where_a_whole_draw_puts_them(explorer, changes):
+    pytest.importorskip("ipywidgets")
+    widget = getattr(widgets, explorer)()
+    for control, value in changes.items():
+        widget.controls[control].value = value
+    kept = decode(widget.image.value)
+    view = widget.view
+    for ax in view.figure.axes:  # matplotlib places every title and label again at the next draw
+        ax._autotitlepos = None
+        ax.xaxis._autolabelpos = ax.yaxis._autolabelpos = True
+    view.invalidate()
+    assert np.array_equal(decode(view.render()), kept)
