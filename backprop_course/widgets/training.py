@@ -15,7 +15,7 @@ from ..engine import TrainingDivergedError
 from ..optim import History
 from ..plots import CLASS_COLORS
 from .common import _count, _positive
-from .live import FigureView, view_explorer
+from .live import FigureView, image_explorer
 
 #: data sets for the training explorer of notebook 09: name -> () -> (X, y)
 TRAINING_DATASETS: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
@@ -293,7 +293,24 @@ def training_explorer(dataset: str = "moons", hidden: int = 16, depth: int = 2, 
     if steps % every:
         raise ValueError(f"steps must be a multiple of {every} (the slider's step), got {steps}")
     runs: dict[tuple[str, int, int], SoftmaxRun] = {}
-    loss_range: dict[str, tuple[float, float]] = {}  # per data set: it stays put while width and depth move
+    # The loss axis of a data set: 1e-4 to 10 (where every run starts, near log(classes), and below
+    # which few go in 1000 steps), grown by whole decades, a decade to spare, when a curve leaves it;
+    # so it stays put (and the frames are blitted) while the sliders move.
+    loss_range = dict.fromkeys(TRAINING_DATASETS, (1e-4, 10.0))
+    # one view (one figure) per data set, laid out and drawn once now: a new data set then changes
+    # only the moving artists, as the other controls do
+    views: dict[str, TrainingRunView] = {}
+
+    def make_view(name: str) -> TrainingRunView:
+        view = views[name] = TrainingRunView()
+        view.blit()
+        view._show_data(name, *_training_set(name))
+        view.fix_loss_range(*loss_range[name])
+        view.ax_l.set_xlim(-0.02 * max_steps, 1.02 * max_steps)
+        return view
+
+    shown = [make_view(dataset)]
+    box: list[Any] = []  # the explorer, once made
 
     def update(dataset: str, hidden: int, depth: int, steps: int) -> None:
         key = (dataset, int(hidden), int(depth))
@@ -303,31 +320,40 @@ def training_explorer(dataset: str = "moons", hidden: int = 16, depth: int = 2, 
         run = runs[key]
         model = run.model(steps)  # trained only as far as the steps slider has gone
         loss = np.asarray(run.loss[:steps])
-        # the loss axis: whole decades around every run of this data set trained so far, a decade to
-        # spare below, so that it stays put (and the frames are blitted) while the sliders move, and
-        # changes only when a curve leaves it
+        view = shown[0] = views[dataset]
         low, high = float(np.min(run.loss)) / 1.3, float(np.max(run.loss)) * 1.3
-        shown = loss_range.get(dataset)
-        if shown is None or not (shown[0] <= low and high <= shown[1]):
-            if shown is not None:
-                low, high = min(low, shown[0]), max(high, shown[1])
-            shown = (10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(high)))
-            loss_range[dataset] = shown
-        if view.ax_l.get_ylim() != shown:
-            view.fix_loss_range(*shown)
+        limits = loss_range[dataset]
+        if not (limits[0] <= low and high <= limits[1]):
+            low, high = min(low, limits[0]), max(high, limits[1])
+            limits = (10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(high)))
+            loss_range[dataset] = limits
+            view.fix_loss_range(*limits)
         # the history records each step's loss before its update: `steps` updates show steps points
         view.draw_run(dataset, run.X, run.y, model, loss, np.asarray(run.accuracy[:steps]), max_steps)
         view.lay_out()
+        if box:
+            box[0].view = view
 
-    return view_explorer(
-        view,
-        {
-            "dataset": widgets.Dropdown(options=list(TRAINING_DATASETS), value=dataset, description="data"),
-            "hidden": widgets.IntSlider(
-                value=hidden, min=1, max=32, continuous_update=False, description="hidden units"
-            ),
-            "depth": widgets.IntSlider(value=depth, min=1, max=3, continuous_update=False, description="hidden layers"),
-            "steps": widgets.IntSlider(value=steps, min=10, max=max_steps, step=every, description="steps"),
-        },
-        update,
+    update(dataset, hidden, depth, steps)  # the first view laid out with its titles, then the others
+    for name in TRAINING_DATASETS:
+        if name not in views:
+            view = make_view(name)
+            view.figure.subplots_adjust(**vars(views[dataset].figure.subplotpars))  # they line up
+            view._laid_out = True
+            view.render()
+
+    box.append(
+        image_explorer(
+            views[dataset].figure,
+            update,
+            {
+                "dataset": widgets.Dropdown(options=list(TRAINING_DATASETS), value=dataset, description="data"),
+                "hidden": widgets.IntSlider(value=hidden, min=1, max=32, description="hidden units"),
+                "depth": widgets.IntSlider(value=depth, min=1, max=3, description="hidden layers"),
+                "steps": widgets.IntSlider(value=steps, min=10, max=max_steps, step=every, description="steps"),
+            },
+            render=lambda: shown[0].render(),
+        )
     )
+    box[0].view = shown[0]
+    return box[0]
