@@ -338,9 +338,7 @@ def xor_explorer() -> object:
                 "hidden": widgets.IntSlider(value=2, min=1, max=widths, description="hidden units"),
                 "seed": widgets.IntSlider(value=1, min=0, max=seeds - 1, description="seed"),
                 "steps": widgets.IntSlider(value=300, min=0, max=max_steps, step=50, description="steps"),
-                "lr": widgets.FloatSlider(
-                    value=0.5, min=0.05, max=2.0, step=0.05, description="lr", continuous_update=False
-                ),
+                "lr": widgets.FloatSlider(value=0.5, min=0.05, max=2.0, step=0.05, description="lr"),
             },
             render=lambda: shown[0].render(),
         )
