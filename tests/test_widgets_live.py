@@ -175,3 +175,88 @@ def test_explorer_starting_values_outside_the_controls_are_refused():
         widgets.training_explorer("mnist")
     with pytest.raises(ValueError, match="steps must be a multiple of 10"):
         widgets.training_explorer(steps=305)
+
+
+@pytest.mark.parametrize(
+    ("explorer", "changes", "static"),
+    [
+        # a seed in another chunk of ten, at a width and momentum trained on demand
+        (
+            "xor_seed_explorer",
+            {"hidden": 3, "momentum": 0.9, "seed": 37},
+            lambda: widgets.plot_xor_run(seed=37, hidden=3, momentum=0.9),
+        ),
+        # a new learning rate: only the width shown trains, then another width at that rate
+        (
+            "xor_explorer",
+            {"lr": 0.8, "steps": 400, "hidden": 4, "seed": 7},
+            lambda: widgets.xor_hidden_units_figure(hidden=4, seed=7, steps=400, lr=0.8),
+        ),
+        (
+            "init_explorer",
+            {"init": "normal", "scale": 10**0.3, "hidden": 3, "seed": 5, "steps": 250},
+            lambda: widgets.symmetry_figure("normal", scale=10**0.3, hidden=3, seed=5, steps=250),
+        ),
+        # trained lazily to 200 steps, then further when the steps slider moves on
+        (
+            "training_explorer",
+            {"dataset": "spirals", "hidden": 20, "depth": 3, "steps": 200},
+            lambda: widgets.plot_training_run("spirals", 20, 3, 200),
+        ),
+        (
+            "training_explorer",
+            {"dataset": "circles", "hidden": 7, "steps": 200, "depth": 1},
+            lambda: widgets.plot_training_run("circles", 7, 1, 200),
+        ),
+    ],
+)
+def test_explorers_trained_on_demand_show_what_the_plain_function_trains(explorer, changes, static):
+    pytest.importorskip("ipywidgets")
+    widget = getattr(widgets, explorer)()
+    for control, value in changes.items():
+        widget.controls[control].value = value
+    fig = static()
+    assert [ax.get_title() for ax in widget.view.figure.axes] == [ax.get_title() for ax in fig.axes]
+    suptitle = getattr(widget.view, "suptitle", None)
+    if suptitle is not None and fig._suptitle is not None:
+        assert suptitle.get_text() == fig._suptitle.get_text()
+
+
+@pytest.mark.parametrize(("dataset", "hidden", "depth"), [("moons", 16, 2), ("spirals", 5, 3), ("xor blobs", 3, 1)])
+def test_the_training_explorers_run_is_matrix_mlp_train_to_the_last_bit(dataset, hidden, depth):
+    from backprop_course.widgets.training import SoftmaxRun, _training_set
+
+    model, history, X, y = widgets.train_on_dataset(dataset, hidden, depth, steps=120)
+    run = SoftmaxRun(*_training_set(dataset), hidden, depth)
+    for steps in (30, 10, 120):  # the steps slider moving back and forth
+        run.model(steps)
+    assert run.loss == history.loss
+    assert run.accuracy == history.accuracy
+    for (W, b), (W2, b2) in zip(run.model(120).params, model.params):
+        assert np.array_equal(W, W2) and np.array_equal(b, b2)
+    with pytest.raises(ValueError, match="every 10 steps"):
+        run.model(125)
+
+
+@pytest.mark.parametrize(
+    ("explorer", "changes"),
+    [
+        ("init_explorer", {"scale": 4.0, "hidden": 2, "init": "normal"}),
+        ("training_explorer", {"dataset": "spirals", "hidden": 9, "steps": 120}),
+        ("xor_seed_explorer", {"hidden": 5, "seed": 13}),
+        ("init_scale_explorer", {"activation": "relu", "scale": 0.1}),
+        ("xor_explorer", {"hidden": 3, "lr": 1.5}),
+    ],
+)
+def test_titles_and_labels_kept_in_place_are_where_a_whole_draw_puts_them(explorer, changes):
+    pytest.importorskip("ipywidgets")
+    widget = getattr(widgets, explorer)()
+    for control, value in changes.items():
+        widget.controls[control].value = value
+    kept = decode(widget.image.value)
+    view = widget.view
+    for ax in view.figure.axes:  # matplotlib places every title and label again at the next draw
+        ax._autotitlepos = None
+        ax.xaxis._autolabelpos = ax.yaxis._autolabelpos = True
+    view.invalidate()
+    assert np.array_equal(decode(view.render()), kept)

@@ -201,71 +201,70 @@ def symmetry_figure(
 def init_explorer() -> object:
     """Pick the initialisation (constant or random), its scale and the seed; draws :func:`symmetry_figure`.
 
-    Each (init, scale) trains every width and seed at once, as far as the steps slider has gone,
-    every step kept (:class:`~backprop_course.widgets.precompute.XorGridTrainer`), so the seed and
-    width sliders only look the run up.
+    Each (init, scale, width) trains its 21 seeds at once (about as quick as one), as far as the
+    steps slider has gone, every step kept (:class:`~backprop_course.widgets.precompute.XorGridTrainer`),
+    so the seed slider only looks the run up.
     """
     import ipywidgets as widgets
 
     view = SymmetryView()
     seeds, widths, max_steps, lr = 21, 6, 1000, 0.5
-    trainers: dict[tuple[str, float], XorGridTrainer] = {}
+    trainers: dict[tuple[str, float, int], XorGridTrainer] = {}
 
     def update(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
-        key = (init, round(float(scale), 10))
-        if key not in trainers:  # every width and seed at once: one run per (width, seed)
-            runs = [(h, s) for h in range(1, widths + 1) for s in range(seeds)]
+        key = (init, round(float(scale), 10), int(hidden))
+        if key not in trainers:  # every seed of this width at once
             trainers[key] = XorGridTrainer(
-                [h for h, _ in runs],
-                [s for _, s in runs],
-                [lr] * len(runs),
-                [0.0] * len(runs),
+                [hidden] * seeds,
+                list(range(seeds)),
+                [lr] * seeds,
+                [0.0] * seeds,
                 loss="bce",
                 every=1,
                 init=init,
                 record_loss=False,
                 scale=scale,
             )
-        trainer, run = trainers[key], (hidden - 1) * seeds + seed
-        T = trainer.trajectory(run, steps)  # trained only as far as the steps slider has gone
+        trainer = trainers[key]
+        T = trainer.trajectory(seed, steps)  # trained only as far as the steps slider has gone
         title = _symmetry_title(init, scale, hidden, count_distinct_units(T[-1]), steps)
         view.update(
             trajectory=T,
-            weights=trainer.weights(run, steps),
+            weights=trainer.weights(seed, steps),
             title=title,
             xlim=(-0.05 * max_steps, 1.05 * max_steps),
-            ylims=weight_ranges(key, hidden),
+            ylims=weight_ranges(key),
         )
 
     ranges: dict[tuple[str, float, int], list[tuple[float, float]]] = {}
     ranged_to: dict[tuple[str, float, int], int] = {}
 
-    def weight_ranges(key: tuple[str, float], hidden: int) -> list[tuple[float, float]]:
+    def weight_ranges(key: tuple[str, float, int]) -> list[tuple[float, float]]:
         """Each weight panel's range over every seed and trained step of this width, with room to
         spare: it stays put while the seed slider moves, and grows only when training leaves it."""
-        trainer, index = trainers[key], (key[0], key[1], hidden)
-        if ranged_to.get(index) != trainer.step:
-            runs = slice((hidden - 1) * seeds, hidden * seeds)
-            steps = [k for k in sorted(trainer.kept) if k > ranged_to.get(index, -1)]
-            W1 = np.stack([trainer.kept[k][0][runs, :hidden] for k in steps])
-            b1 = np.stack([trainer.kept[k][1][runs, :hidden] for k in steps])
-            found = list(ranges.get(index, []))
-            for panel, values in enumerate((W1[..., 0], W1[..., 1], b1)):
-                finite = values[np.isfinite(values)]
-                lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-                if panel < len(found):
-                    old_lo, old_hi = found[panel]
-                    if old_lo <= lo and hi <= old_hi:
-                        continue
-                    lo, hi = min(lo, old_lo), max(hi, old_hi)
-                margin = 0.15 * (hi - lo) + 1e-3  # room to grow into before the limits must move
-                limits = (lo - margin, hi + margin)
-                if panel < len(found):
-                    found[panel] = limits
-                else:
-                    found.append(limits)
-            ranges[index], ranged_to[index] = found, trainer.step
-        return ranges[index]
+        trainer = trainers[key]
+        if ranged_to.get(key) != trainer.step:
+            first = ranged_to.get(key, -1) + 1  # the steps not looked at yet
+            units = trainer.units(slice(None), key[2], trainer.step)[first:]  # (steps, seeds, hidden, 3)
+            found = list(ranges.get(key, []))
+            with np.errstate(invalid="ignore"):
+                for panel in range(3):
+                    values = units[..., panel]
+                    finite = values[np.isfinite(values)]
+                    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+                    if panel < len(found):
+                        old_lo, old_hi = found[panel]
+                        if old_lo <= lo and hi <= old_hi:
+                            continue
+                        lo, hi = min(lo, old_lo), max(hi, old_hi)
+                    margin = 0.15 * (hi - lo) + 1e-3  # room to grow into before the limits must move
+                    limits = (lo - margin, hi + margin)
+                    if panel < len(found):
+                        found[panel] = limits
+                    else:
+                        found.append(limits)
+            ranges[key], ranged_to[key] = found, trainer.step
+        return ranges[key]
 
     return view_explorer(
         view,

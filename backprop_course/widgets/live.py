@@ -152,8 +152,9 @@ class Frames:
     Only for widget figures: an animated artist is left out of ``savefig`` and ``plt.show()``.
     """
 
-    def __init__(self, fig: Figure, moving: list[Any]) -> None:
+    def __init__(self, fig: Figure, moving: list[Any], on_whole_draw: Callable[[], object] | None = None) -> None:
         self.figure = fig
+        self.on_whole_draw = on_whole_draw
         self.moving = list(moving)
         for artist in self.moving:
             artist.set_animated(True)
@@ -171,6 +172,8 @@ class Frames:
         if self._background is None:
             canvas.draw()
             self._background = canvas.copy_from_bbox(fig.bbox)
+            if self.on_whole_draw is not None:
+                self.on_whole_draw()
         else:
             canvas.restore_region(self._background)
         for artist in self.moving:
@@ -246,8 +249,38 @@ class FigureView:
         if self.live and self.frames is None:
             moving = self.moving_artists()
             if moving:
-                self.frames = Frames(self.figure, moving)
-        return self.frames.render() if self.frames is not None else render_png(self.figure)
+                self.frames = Frames(self.figure, moving, on_whole_draw=self.keep_label_positions)
+        if self.frames is not None:
+            return self.frames.render()
+        png = render_png(self.figure)
+        if self.live:
+            self.keep_label_positions()
+        return png
+
+    def keep_label_positions(self) -> None:
+        """After a whole draw: keep the titles and the labels that cannot move where that draw put them.
+
+        At every draw matplotlib places each axes' title above the x axis' top tick labels (if any)
+        and each axis label beside its tick labels, measuring every tick label of the axis (and of
+        its siblings) again: a third of the time of a whole draw. Here only these stay put:
+        titles the draw left at the top of their axes (nothing above them to avoid), empty axis
+        labels, and the labels of bottom x axes, whose tick labels are one line of text, as high
+        whatever the numbers. A y label with text is still placed at every draw (its tick labels'
+        width changes with the limits). Explorers only (``blit``): the static pictures are drawn once.
+        """
+        for ax in self.figure.axes:
+            # matplotlib's own switches (private): _autotitlepos, _autolabelpos; set_title(y=...) and
+            # set_label_coords turn them off too, but would also move the text
+            titles = (ax.title, ax._left_title, ax._right_title)  # type: ignore[attr-defined]
+            top = (
+                ax.xaxis.get_ticks_position() not in ("bottom", "default") or ax.xaxis.get_label_position() != "bottom"
+            )
+            if not top and all(title.get_position()[1] == 1.0 for title in titles):
+                ax._autotitlepos = False  # type: ignore[attr-defined]
+            for axis in (ax.xaxis, ax.yaxis):
+                bottom = axis is ax.xaxis and axis.get_label_position() == "bottom"
+                if not axis.label.get_text() or bottom:
+                    axis._autolabelpos = False  # type: ignore[union-attr]
 
     def rebuilt(self) -> None:
         """The view made new artists (e.g. new panels): the next frame is drawn whole, then blitted."""

@@ -14,7 +14,7 @@ from ..optim import History
 from ..plots import CLASS_COLORS
 from .common import _count, _positive
 from .live import FigureView, view_explorer
-from .precompute import XorGrid, train_xor_grid
+from .precompute import XorGridTrainer
 
 
 def bumpy_loss(w: float | np.ndarray) -> float | np.ndarray:
@@ -225,30 +225,40 @@ def plot_xor_run(seed: int = 0, hidden: int = 2, momentum: float = 0.0, steps: i
 
 
 class _XorSeedRuns:
-    """Every seed of the XOR explorer trained at once per (hidden, momentum), kept for the seed slider."""
+    """The XOR explorer's runs, trained on demand in chunks of seeds per (hidden, momentum).
 
-    def __init__(self, seeds: int, steps: int = 2000, lr: float = 0.5) -> None:
-        self.seeds, self.steps, self.lr = seeds, steps, lr
-        self.cache: dict[tuple[int, float], XorGrid] = {}
+    A chunk of ``chunk`` consecutive seeds trains together the first time one of them is shown
+    (:class:`~backprop_course.widgets.precompute.XorGridTrainer`: ten runs cost about as much
+    as one), so a new width or momentum trains only the chunk of the seed shown, and the seed
+    slider looks runs up, training the next chunk when it first reaches it.
+    """
+
+    def __init__(self, seeds: int, steps: int = 2000, lr: float = 0.5, chunk: int = 10) -> None:
+        self.seeds, self.steps, self.lr, self.chunk = seeds, steps, lr, chunk
+        self.cache: dict[tuple[int, float, int], tuple[list[matrix_mlp.MatrixMLP], np.ndarray]] = {}
 
     def run(self, seed: int, hidden: int, momentum: float) -> tuple[matrix_mlp.MatrixMLP, np.ndarray]:
-        key = (int(hidden), float(momentum))
+        first = seed - seed % self.chunk
+        key = (int(hidden), float(momentum), first)
         if key not in self.cache:
-            S = self.seeds
-            self.cache[key] = train_xor_grid(
-                [hidden] * S, list(range(S)), [self.lr] * S, [momentum] * S, steps=self.steps, loss="mse"
-            )
-        grid = self.cache[key]
-        model = matrix_mlp.MatrixMLP.from_weights(grid.weights(seed, self.steps), "tanh", "sigmoid")
-        return model, grid.loss[:, seed]
+            chunk = list(range(first, min(first + self.chunk, self.seeds)))
+            S = len(chunk)
+            trainer = XorGridTrainer([hidden] * S, chunk, [self.lr] * S, [momentum] * S, loss="mse")
+            trainer.advance(self.steps)
+            models = [
+                matrix_mlp.MatrixMLP.from_weights(trainer.weights(r, self.steps), "tanh", "sigmoid") for r in range(S)
+            ]
+            self.cache[key] = (models, trainer.loss())
+        models, loss = self.cache[key]
+        return models[seed - first], loss[:, seed - first]
 
 
 def xor_seed_explorer(seed: int = 0, hidden: int = 2, momentum: float = 0.0) -> object:
     """A seed picker (with hidden width and momentum) drawing :func:`plot_xor_run`.
 
-    All 100 seeds of a (hidden, momentum) pair train together the first time the pair is
-    shown (:func:`~backprop_course.widgets.precompute.train_xor_grid`), so moving the seed slider
-    only looks a run up. The arguments are the controls' starting values (a notebook shows
+    Seeds train in chunks of ten per (hidden, momentum), the first time one of the chunk is
+    shown (:class:`_XorSeedRuns`), so a new width or momentum trains ten runs, not 100, and the
+    seed slider mostly looks runs up. The arguments are the controls' starting values (a notebook shows
     ``plot_xor_run`` with the same ones as the explorer's static picture).
     """
     import ipywidgets as widgets
