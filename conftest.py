@@ -8,6 +8,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # top oversubscribes them (medium matmuls ran 10-25x slower under load). Kernels inherit this.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+try:  # property tests draw the same examples on every run: a red CI can be reproduced, a green one repeated
+    from hypothesis import settings
+
+    settings.register_profile("deterministic", derandomize=True, database=None)
+    settings.load_profile("deterministic")
+except ImportError:  # hypothesis comes with the test extra; the notebooks' nbval runs do not need it
+    pass
+
 
 def pytest_collectstart(collector):
     """nbval: do not compare outputs that legitimately differ between runs.

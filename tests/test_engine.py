@@ -124,8 +124,10 @@ def test_relu_gradient_at_kink_is_zero():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(finite, min_size=2, max_size=6))
+@given(st.lists(away_from_zero, min_size=2, max_size=6))
 def test_sum_and_dot_gradients(xs):
+    # away from 0: dot's gradient is the other vector, and a gradient of 1e-7 is below what central
+    # differences can resolve in relative terms (round-off ~1e-10 / 1e-7), not an engine error
     n = len(xs) // 2
     assert_gradcheck(lambda *v: Value.sum(v), *xs)
     assert_gradcheck(lambda *v: Value.dot(v[:n], v[n : 2 * n], v[-1]).tanh(), *xs)
