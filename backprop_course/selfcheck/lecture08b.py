@@ -15,27 +15,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..gradcheck import elementwise_rel_error
+from ..gradcheck import elementwise_rel_error, numerical_gradient
 from .feedback import Feedback, _call, evaluate_answer, run_exercise_check
 
 
 def _cubic(x: np.ndarray) -> float:
     """A test function with curvature, so forward and central differences differ visibly."""
     return float(np.sum(x**3) + np.sum(x[..., 0] * x[..., -1]) + np.sin(x).sum())
-
-
-def _central(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
-    x = x.copy()
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f(x)
-        x[i] = old - h
-        down = f(x)
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
 
 
 def _forward(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
@@ -72,7 +58,7 @@ def evaluate_central_difference_gradient(fn: Callable[..., object]) -> Feedback:
             "after nudging an entry, put its old value back (x[i] = old) before moving to the next one.",
             "not_restored",
         )
-    expected = _central(_cubic, x1, h)
+    expected = numerical_gradient(_cubic, x1.copy(), h)
     mistakes = [
         (
             _forward(_cubic, x1, h),
@@ -88,7 +74,7 @@ def evaluate_central_difference_gradient(fn: Callable[..., object]) -> Feedback:
     x2 = np.array([[0.3, -0.7, 1.1], [-1.4, 0.9, 0.2]])
     where2 = f"the same f with a 2-D x of shape {x2.shape}"
     got2 = _call(fn, exercise, where2, _cubic, x2.copy(), h)
-    fb2 = evaluate_answer("gradient", got2, _central(_cubic, x2, h), tol=1e-8, exercise=exercise)
+    fb2 = evaluate_answer("gradient", got2, numerical_gradient(_cubic, x2.copy(), h), tol=1e-8, exercise=exercise)
     if not fb2.passed:
         return Feedback(
             exercise,
