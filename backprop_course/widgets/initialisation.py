@@ -214,16 +214,8 @@ def init_explorer() -> object:
     def update(init: str, scale: float, hidden: int, seed: int, steps: int) -> None:
         key = (init, round(float(scale), 10), int(hidden))
         if key not in trainers:  # every seed of this width at once
-            trainers[key] = XorGridTrainer(
-                [hidden] * seeds,
-                list(range(seeds)),
-                [lr] * seeds,
-                [0.0] * seeds,
-                loss="bce",
-                every=1,
-                init=init,
-                record_loss=False,
-                scale=scale,
+            trainers[key] = XorGridTrainer.of_seeds(
+                hidden, range(seeds), lr, loss="bce", every=1, init=init, record_loss=False, scale=scale
             )
         trainer = trainers[key]
         T = trainer.trajectory(seed, steps)  # trained only as far as the steps slider has gone

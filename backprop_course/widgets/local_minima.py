@@ -243,7 +243,7 @@ class _XorSeedRuns:
         if key not in self.cache:
             chunk = list(range(first, min(first + self.chunk, self.seeds)))
             S = len(chunk)
-            trainer = XorGridTrainer([hidden] * S, chunk, [self.lr] * S, [momentum] * S, loss="mse")
+            trainer = XorGridTrainer.of_seeds(hidden, chunk, self.lr, momentum, loss="mse")
             trainer.advance(self.steps)
             models = [
                 matrix_mlp.MatrixMLP.from_weights(trainer.weights(r, self.steps), "tanh", "sigmoid") for r in range(S)

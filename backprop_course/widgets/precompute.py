@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +87,15 @@ class XorGridTrainer:
         init, scale: the initialisation of :class:`~backprop_course.matrix_mlp.MatrixMLP`.
         record_loss: keep every run's loss at every step (:meth:`grid`'s ``loss``); without, a step is cheaper.
     """
+
+    @classmethod
+    def of_seeds(
+        cls, hidden: int, seeds: Sequence[int], lr: float, momentum: float = 0.0, **options: Any
+    ) -> XorGridTrainer:
+        """One run per seed, all with the same width, learning rate and momentum (what an explorer
+        shows when its seed slider moves); ``options`` as for the constructor."""
+        S = len(seeds)
+        return cls([hidden] * S, list(seeds), [lr] * S, [momentum] * S, **options)
 
     def __init__(
         self,

@@ -306,15 +306,7 @@ def xor_explorer() -> object:
     def update(hidden: int, seed: int, steps: int, lr: float) -> None:
         key = (round(float(lr), 10), int(hidden))
         if key not in trainers:  # every seed of this width and learning rate at once
-            trainers[key] = XorGridTrainer(
-                [hidden] * seeds,
-                list(range(seeds)),
-                [lr] * seeds,
-                [0.0] * seeds,
-                loss="bce",
-                every=50,
-                record_loss=False,
-            )
+            trainers[key] = XorGridTrainer.of_seeds(hidden, range(seeds), lr, loss="bce", every=50, record_loss=False)
         # trained only as far as the steps slider has gone
         weights = trainers[key].weights(seed, steps)
         (W, b), (V, c) = weights
