@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "plot_landscape_2d",
     "plot_loss_curve",
     "predict_scores",
+    "scatter_classes",
 ]
 
 # Colours that stay distinguishable in colour-blind palettes (Okabe-Ito).
@@ -404,6 +406,23 @@ def predict_scores(model: MLP | Callable[[np.ndarray], np.ndarray], points: np.n
     return out[:, 0] if out.shape[1] == 1 else out
 
 
+def scatter_classes(ax: Axes, X: np.ndarray, y: np.ndarray) -> list[Any]:
+    """Each class's points of the 2-D inputs ``X`` in its colour, edged in black and labelled
+    ``"class k"`` for a legend; returns the scatter collections, one per class, in class order."""
+    return [
+        ax.scatter(
+            X[y == label, 0],
+            X[y == label, 1],
+            s=22,
+            color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
+            edgecolor="k",
+            linewidth=0.4,
+            label=f"class {label}",
+        )
+        for label in np.unique(y)
+    ]
+
+
 def plot_decision_boundary(
     model: MLP | Callable[[np.ndarray], np.ndarray],
     X: np.ndarray,
@@ -458,18 +477,7 @@ def plot_decision_boundary(
         n_classes = int(max(classes.max(), y.max())) + 1
         cmap = ListedColormap(CLASS_COLORS[:n_classes])
         ax.contourf(gx, gy, classes.reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
-    labels = np.unique(y)
-    for label in labels:
-        mask = y == label
-        ax.scatter(
-            X[mask, 0],
-            X[mask, 1],
-            s=22,
-            color=CLASS_COLORS[int(label) % len(CLASS_COLORS)],
-            edgecolor="k",
-            linewidth=0.4,
-            label=f"class {label}",
-        )
+    scatter_classes(ax, X, y)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.legend(loc="best", fontsize=8)

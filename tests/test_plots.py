@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.patches import Circle, FancyBboxPatch
 
 from backprop_course import data, plots
@@ -319,3 +320,15 @@ def test_edge_paths_refuse_columns_without_a_gap():
     layout = plots.layered_layout(Value(1.0) * Value(2.0) + 1.0)
     with pytest.raises(ValueError, match="no gap between columns"):
         plots.edge_paths(layout, x_scale=2.0, box_width=2.0)
+
+
+def test_scatter_classes_draws_each_class_in_its_colour_with_a_legend_label():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [0.5, 0.5]])
+    y = np.array([1, 0, 2, 1])
+    fig, ax = plt.subplots()
+    points = plots.scatter_classes(ax, X, y)
+    assert [p.get_label() for p in points] == ["class 0", "class 1", "class 2"]
+    assert [len(p.get_offsets()) for p in points] == [1, 2, 1]
+    np.testing.assert_array_equal(points[1].get_offsets(), X[y == 1])
+    assert to_hex(points[2].get_facecolor()[0]) == plots.CLASS_COLORS[2].lower()
+    plt.close(fig)

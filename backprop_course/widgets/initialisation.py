@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from .. import data
 from ..nn import INITS, init_weights
-from ..plots import CLASS_COLORS
+from ..plots import CLASS_COLORS, scatter_classes
 from .common import _NUMPY_ACTIVATIONS, _count, _positive
 from .live import FigureView, view_explorer
 from .precompute import XorGridTrainer
@@ -103,17 +103,7 @@ class SymmetryView(FigureView):
             aspect="auto",
             interpolation="nearest",
         )
-        for label in (0, 1):
-            mask = y == label
-            axes[3].scatter(
-                X[mask, 0],
-                X[mask, 1],
-                s=22,
-                color=CLASS_COLORS[label],
-                edgecolor="k",
-                linewidth=0.4,
-                label=f"class {label}",
-            )
+        scatter_classes(axes[3], X, y)
         axes[3].set_xlabel("$x_1$")
         axes[3].set_ylabel("$x_2$")
         axes[3].legend(loc="best", fontsize=8)

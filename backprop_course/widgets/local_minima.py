@@ -11,7 +11,7 @@ from matplotlib.ticker import NullFormatter
 
 from .. import data, matrix_mlp
 from ..optim import History
-from ..plots import CLASS_COLORS
+from ..plots import CLASS_COLORS, scatter_classes
 from .common import _count, _positive
 from .live import FigureView, view_explorer
 from .precompute import XorGridTrainer
@@ -165,17 +165,7 @@ class XorRunView(FigureView):
             interpolation="bilinear",
         )
         self.figure.colorbar(self.regions, ax=ax_b, label="output", ticks=[0.0, 0.25, 0.5, 0.75, 1.0])
-        for label in (0, 1):
-            mask = y == label
-            ax_b.scatter(
-                X[mask, 0],
-                X[mask, 1],
-                s=22,
-                color=CLASS_COLORS[label],
-                edgecolor="k",
-                linewidth=0.4,
-                label=f"class {label}",
-            )
+        scatter_classes(ax_b, X, y)
         ax_b.set_xlabel("$x_1$")
         ax_b.set_ylabel("$x_2$")
         ax_b.legend(loc="best", fontsize=8)

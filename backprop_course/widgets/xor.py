@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from .. import data
 from ..nn import MLP
 from ..optim import History, train
-from ..plots import CLASS_COLORS, predict_scores
+from ..plots import CLASS_COLORS, predict_scores, scatter_classes
 from .common import _NUMPY_ACTIVATIONS, _count
 from .live import FigureView, image_explorer
 from .neurons import decision_line
@@ -178,17 +178,7 @@ class HiddenUnitsView(FigureView):
             aspect="auto",
             interpolation="nearest",
         )
-        for label in np.unique(self.y):
-            mask = self.y == label
-            ax.scatter(
-                self.X[mask, 0],
-                self.X[mask, 1],
-                s=22,
-                color=CLASS_COLORS[int(label)],
-                edgecolor="k",
-                linewidth=0.4,
-                label=f"class {label}",
-            )
+        scatter_classes(ax, self.X, self.y)
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         ax.legend(loc="best", fontsize=8)
